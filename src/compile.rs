@@ -1,0 +1,330 @@
+//! From validated rules to the compiled engine: each pattern's length bound
+//! and shape, its regex, and the shared keyword prefilter.
+//!
+//! Everything that can be rejected is rejected here, naming the rule and its
+//! file: a pattern that fails to parse (with the position), one without a
+//! maximum match length, one that matches the empty string, a rule with no
+//! keyword.
+
+use regex_automata::meta::{self, Regex};
+use regex_automata::util::syntax;
+use regex_automata::PatternID;
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+use crate::error::{Error, RuleProblem};
+use crate::prefilter::Prefilter;
+use crate::rules::Rule;
+
+/// The longest match any rule may have. Streams hold back at most this many
+/// bytes (plus one byte of look-around context) for a rule.
+pub const MAX_MATCH_LEN: usize = 64 * 1024;
+
+/// The number of bytes past a match that look-around assertions (`\b`, `$`)
+/// may examine. With Unicode off every assertion looks at one byte.
+pub(crate) const LOOK_AHEAD: u64 = 1;
+
+/// One rule, compiled.
+#[derive(Debug)]
+pub(crate) struct CompiledRule {
+    pub regex: Regex,
+    /// Capture group index of `secret`, if the pattern has one.
+    pub secret_group: Option<usize>,
+    /// Maximum match length in bytes.
+    pub max_len: u64,
+    /// Every match begins with one of the rule's keywords, so a match can
+    /// only start where a keyword hit starts.
+    pub starts_with_keyword: bool,
+    /// No match can contain a `\n`, so a newline ends every match in progress.
+    pub newline_free: bool,
+    pub priority: i32,
+    pub min_entropy: Option<f64>,
+    pub reject_placeholders: bool,
+}
+
+/// The syntax every rule is compiled with: bytes, not UTF-8; ASCII classes,
+/// case folding and word boundaries.
+pub(crate) fn syntax_config() -> syntax::Config {
+    syntax::Config::new().unicode(false).utf8(false)
+}
+
+fn parse_hir(pattern: &str) -> Result<Hir, regex_syntax::Error> {
+    regex_syntax::ParserBuilder::new().unicode(false).utf8(false).build().parse(pattern)
+}
+
+/// Builds a regex for `pattern` with the engine's configuration.
+pub(crate) fn build_regex(pattern: &str) -> Result<Regex, meta::BuildError> {
+    Regex::builder()
+        .syntax(syntax_config())
+        .configure(
+            Regex::config()
+                .utf8_empty(false)
+                // NOTE: sized so that the lazy DFA does not give up on the
+                // bounded windows we search; it is per thread and per rule.
+                .hybrid_cache_capacity(4 * 1024 * 1024),
+        )
+        .build(pattern)
+}
+
+/// Compiles one rule.
+pub(crate) fn compile_rule(rule: &Rule) -> Result<CompiledRule, Error> {
+    let fail = |reason| Error::Rule {
+        origin: rule.origin.clone(),
+        rule_id: rule.id.to_string(),
+        reason,
+    };
+    if rule.keywords.is_empty() {
+        return Err(fail(RuleProblem::NoKeyword));
+    }
+    if let Some(i) = rule.keywords.iter().position(String::is_empty) {
+        return Err(fail(RuleProblem::EmptyKeyword(i)));
+    }
+    let hir = parse_hir(&rule.pattern).map_err(|e| fail(RuleProblem::Regex(e.to_string())))?;
+    let props = hir.properties();
+    let max_len = props.maximum_len().ok_or_else(|| fail(RuleProblem::Unbounded))?;
+    if max_len > MAX_MATCH_LEN {
+        return Err(fail(RuleProblem::TooLong {
+            len: max_len,
+            limit: MAX_MATCH_LEN,
+        }));
+    }
+    if props.minimum_len() == Some(0) || max_len == 0 {
+        return Err(fail(RuleProblem::EmptyMatch));
+    }
+    if let Some(min) = secret_group_min_len(&hir) {
+        if min == 0 {
+            return Err(fail(RuleProblem::EmptySecret));
+        }
+    }
+    let regex = build_regex(&rule.pattern).map_err(|e| fail(RuleProblem::Regex(e.to_string())))?;
+    let secret_group = regex.group_info().to_index(PatternID::ZERO, "secret");
+    let keywords: Vec<Vec<u8>> = rule.keywords.iter().map(|k| k.as_bytes().to_ascii_lowercase()).collect();
+    let starts_with_keyword = match lowered_prefixes(&hir) {
+        Some(prefixes) => prefixes
+            .iter()
+            .all(|p| keywords.iter().any(|k| p.starts_with(k))),
+        None => false,
+    };
+    Ok(CompiledRule {
+        regex,
+        secret_group,
+        max_len: max_len as u64,
+        starts_with_keyword,
+        newline_free: !can_match_newline(&hir),
+        priority: rule.priority,
+        min_entropy: rule.min_entropy,
+        reject_placeholders: rule.reject_placeholders,
+    })
+}
+
+/// Compiles every rule and the shared prefilter.
+pub(crate) fn compile_all(rules: &[Rule]) -> Result<(Vec<CompiledRule>, Prefilter), Error> {
+    let compiled = rules.iter().map(compile_rule).collect::<Result<Vec<_>, _>>()?;
+    let keywords: Vec<Vec<String>> = rules.iter().map(|r| r.keywords.clone()).collect();
+    Ok((compiled, Prefilter::new(&keywords)))
+}
+
+fn secret_group_min_len(hir: &Hir) -> Option<usize> {
+    match hir.kind() {
+        HirKind::Capture(c) => {
+            if c.name.as_deref() == Some("secret") {
+                return Some(c.sub.properties().minimum_len().unwrap_or(0));
+            }
+            secret_group_min_len(&c.sub)
+        }
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().find_map(secret_group_min_len),
+        HirKind::Repetition(r) => secret_group_min_len(&r.sub),
+        _ => None,
+    }
+}
+
+/// Whether any match of `hir` can contain the byte `\n`.
+fn can_match_newline(hir: &Hir) -> bool {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => false,
+        HirKind::Literal(lit) => lit.0.contains(&b'\n'),
+        HirKind::Class(Class::Bytes(c)) => c.ranges().iter().any(|r| r.start() <= b'\n' && b'\n' <= r.end()),
+        HirKind::Class(Class::Unicode(c)) => c.ranges().iter().any(|r| r.start() <= '\n' && '\n' <= r.end()),
+        HirKind::Repetition(r) => r.max != Some(0) && can_match_newline(&r.sub),
+        HirKind::Capture(c) => can_match_newline(&c.sub),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().any(can_match_newline),
+    }
+}
+
+/// Upper bound on the strings tracked while proving `starts_with_keyword`.
+const PREFIX_LIMIT: usize = 512;
+
+/// The complete set of strings `hir` matches, ASCII-lowercased, when it is
+/// small and finite (`(?i)Key`, `(?:a|b)`, `\b` as the empty string).
+fn lowered_exact(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => Some(vec![vec![]]),
+        HirKind::Literal(lit) => Some(vec![lit.0.to_ascii_lowercase()]),
+        HirKind::Class(class) => {
+            let mut set: Vec<u8> = match class {
+                Class::Bytes(c) => {
+                    if c.ranges().iter().map(|r| r.len()).sum::<usize>() > 8 {
+                        return None;
+                    }
+                    c.iter().flat_map(|r| r.start()..=r.end()).collect()
+                }
+                Class::Unicode(c) => {
+                    let mut v = vec![];
+                    for r in c.iter() {
+                        if (r.end() as u32) > 0x7f || (r.end() as u32 - r.start() as u32) > 8 {
+                            return None;
+                        }
+                        v.extend((r.start() as u8)..=(r.end() as u8));
+                    }
+                    v
+                }
+            };
+            set.iter_mut().for_each(|b| *b = b.to_ascii_lowercase());
+            set.sort_unstable();
+            set.dedup();
+            Some(set.into_iter().map(|b| vec![b]).collect())
+        }
+        HirKind::Capture(c) => lowered_exact(&c.sub),
+        HirKind::Concat(subs) => {
+            let mut acc = vec![vec![]];
+            for sub in subs {
+                acc = product(&acc, &lowered_exact(sub)?)?;
+            }
+            Some(acc)
+        }
+        HirKind::Alternation(subs) => {
+            let mut all = vec![];
+            for sub in subs {
+                all.extend(lowered_exact(sub)?);
+                if all.len() > PREFIX_LIMIT {
+                    return None;
+                }
+            }
+            all.sort();
+            all.dedup();
+            Some(all)
+        }
+        HirKind::Repetition(r) => {
+            let max = r.max?;
+            if max > 4 {
+                return None;
+            }
+            let one = lowered_exact(&r.sub)?;
+            let mut all = vec![];
+            let mut acc = vec![vec![]];
+            for n in 0..=max {
+                if n >= r.min {
+                    all.extend(acc.iter().cloned());
+                }
+                acc = product(&acc, &one)?;
+            }
+            all.sort();
+            all.dedup();
+            Some(all)
+        }
+    }
+}
+
+/// Strings (lowercased) one of which begins every match of `hir`; `None`
+/// when no such finite set is found. The empty string means "no knowledge".
+fn lowered_prefixes(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    if let Some(exact) = lowered_exact(hir) {
+        return Some(exact);
+    }
+    match hir.kind() {
+        HirKind::Capture(c) => lowered_prefixes(&c.sub),
+        HirKind::Concat(subs) => {
+            let mut acc = vec![vec![]];
+            for sub in subs {
+                match lowered_exact(sub) {
+                    Some(exact) => acc = product(&acc, &exact)?,
+                    None => return product(&acc, &lowered_prefixes(sub).unwrap_or_else(|| vec![vec![]])),
+                }
+            }
+            Some(acc)
+        }
+        HirKind::Alternation(subs) => {
+            let mut all = vec![];
+            for sub in subs {
+                all.extend(lowered_prefixes(sub)?);
+            }
+            Some(all)
+        }
+        HirKind::Repetition(r) if r.min >= 1 => lowered_prefixes(&r.sub),
+        _ => None,
+    }
+}
+
+fn product(a: &[Vec<u8>], b: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
+    if a.len() * b.len() > PREFIX_LIMIT {
+        return None;
+    }
+    let mut out = Vec::with_capacity(a.len() * b.len());
+    for x in a {
+        for y in b {
+            let mut s = x.clone();
+            s.extend_from_slice(y);
+            out.push(s);
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shape(pattern: &str, keywords: &[&str]) -> (bool, bool, u64) {
+        let rule = Rule {
+            id: "t".into(),
+            name: "t".into(),
+            pattern: pattern.into(),
+            keywords: keywords.iter().map(|s| s.to_string()).collect(),
+            priority: 0,
+            min_entropy: None,
+            reject_placeholders: false,
+            rotate: None,
+            examples: vec![],
+            negative_examples: vec![],
+            origin: crate::error::Origin("t.toml".into()),
+        };
+        let c = compile_rule(&rule).unwrap();
+        (c.starts_with_keyword, c.newline_free, c.max_len)
+    }
+
+    #[test]
+    fn derives_shape() {
+        assert_eq!(shape(r"\bghp_[A-Za-z0-9]{36}\b", &["ghp_"]), (true, true, 40));
+        assert_eq!(shape(r"(?i)(?:pass(?:word)?|pwd)[ \t]{0,3}=[^\s]{8,20}", &["pass", "pwd"]), (true, true, 32));
+        assert_eq!(shape(r"[a-z]{0,4}AKIA[A-Z0-9]{16}", &["akia"]), (false, true, 24));
+        let (lead, nl, _) = shape(r"-----BEGIN KEY-----[\s\S]{1,100}?-----END KEY-----", &["-----begin"]);
+        assert!(lead && !nl);
+        assert_eq!(shape(r"(?:sk|rk)_live_[a-z]{4}", &["sk_live_", "rk_live_"]).0, true);
+        assert_eq!(shape(r"(?:sk|rk)_live_[a-z]{4}", &["sk_live_"]).0, false);
+    }
+
+    #[test]
+    fn rejects_bad_patterns() {
+        let err = |p: &str, kw: &[&str]| {
+            let rule = Rule {
+                id: "bad-rule".into(),
+                name: "t".into(),
+                pattern: p.into(),
+                keywords: kw.iter().map(|s| s.to_string()).collect(),
+                priority: 0,
+                min_entropy: None,
+                reject_placeholders: false,
+                rotate: None,
+                examples: vec![],
+                negative_examples: vec![],
+                origin: crate::error::Origin("f.toml".into()),
+            };
+            compile_rule(&rule).unwrap_err().to_string()
+        };
+        let e = err("abc[", &["abc"]);
+        assert!(e.contains("f.toml") && e.contains("bad-rule") && e.contains("invalid pattern"), "{e}");
+        assert!(err("abc.*", &["abc"]).contains("no maximum match length"));
+        assert!(err("a?", &["a"]).contains("empty string"));
+        assert!(err("abc", &[]).contains("no keyword"));
+        assert!(err("abc(?P<secret>x?)", &["abc"]).contains("'secret'"));
+    }
+}

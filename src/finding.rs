@@ -1,0 +1,202 @@
+//! Findings, their fingerprints and previews, and how overlapping findings
+//! of different rules are resolved.
+
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// A short, location-independent fingerprint of a secret value: the first
+/// 8 bytes of its SHA-256, shown as 16 hex digits. It identifies which key
+/// leaked without revealing it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Fingerprint(pub [u8; 8]);
+
+impl Fingerprint {
+    /// The fingerprint of `secret`.
+    pub fn of(secret: &[u8]) -> Fingerprint {
+        let digest = Sha256::digest(secret);
+        let mut out = [0u8; 8];
+        out.copy_from_slice(&digest[..8]);
+        Fingerprint(out)
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for Fingerprint {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A match of a rule that passed the rule's validators and was not
+/// outranked by an overlapping finding of a more specific rule.
+///
+/// Offsets are absolute: from the start of the haystack for
+/// [`crate::Scanner::scan`], from the start of the stream for
+/// [`crate::StreamScanner`]. The secret's value itself is not kept.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The rule's id.
+    pub rule_id: Arc<str>,
+    /// The rule's position in the scanner's rule list.
+    #[serde(skip)]
+    pub rule_index: usize,
+    /// The byte span of the whole match.
+    pub span: Range<u64>,
+    /// The byte span of the secret (the `secret` group, or the whole match).
+    pub secret: Range<u64>,
+    /// 1-based line of the secret's first byte.
+    pub line: u64,
+    /// 1-based byte column of the secret's first byte.
+    pub column: u64,
+    /// SHA-256 prefix of the secret.
+    pub fingerprint: Fingerprint,
+    /// The secret, masked: a few leading characters, then `…`.
+    pub preview: String,
+}
+
+/// A secret as found by one rule, before overlap resolution. Offsets are
+/// absolute.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Candidate {
+    pub rule: usize,
+    pub span: Range<u64>,
+    pub secret: Range<u64>,
+    pub fingerprint: Fingerprint,
+    pub preview: String,
+    /// 1-based line and column of the secret, or 0 when not yet computed.
+    pub line: u64,
+    pub column: u64,
+}
+
+/// The masked preview of a secret: at most a quarter of it and never more
+/// than 4 characters, non-printable bytes as `.`, then `…`.
+pub fn masked_preview(secret: &[u8]) -> String {
+    let shown = (secret.len() / 4).min(4);
+    let mut s: String = secret[..shown]
+        .iter()
+        .map(|&b| if b.is_ascii_graphic() { b as char } else { '.' })
+        .collect();
+    s.push('…');
+    s
+}
+
+/// A group of candidates whose secret spans overlap (transitively), as one
+/// redaction: the union span, labelled by the highest-ranked rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Redaction {
+    pub span: Range<u64>,
+    pub rule: usize,
+}
+
+/// Resolves overlaps in `candidates` (any order; sorted in place).
+///
+/// Candidates whose secret spans overlap form a component. A candidate is
+/// reported unless it overlaps a candidate of a higher rank (higher
+/// priority; on a tie, the rule listed first). Each component becomes one
+/// redaction of the union of its spans, labelled by its highest-ranked rule
+/// (on a tie, the earliest). Reported candidates go to `report`, in order
+/// of secret start.
+///
+/// Cost: O(n log n) to sort, plus O(k²) per component of k candidates.
+pub(crate) fn resolve(
+    candidates: &mut [Candidate],
+    priority: impl Fn(usize) -> i32,
+    mut report: impl FnMut(&Candidate),
+    mut redaction: impl FnMut(Redaction),
+) {
+    candidates.sort_by(|a, b| {
+        (a.secret.start, a.secret.end, a.rule).cmp(&(b.secret.start, b.secret.end, b.rule))
+    });
+    let rank = |c: &Candidate| (priority(c.rule), std::cmp::Reverse(c.rule));
+    let mut i = 0;
+    while i < candidates.len() {
+        let mut end = candidates[i].secret.end;
+        let mut j = i + 1;
+        while j < candidates.len() && candidates[j].secret.start < end {
+            end = end.max(candidates[j].secret.end);
+            j += 1;
+        }
+        let group = &candidates[i..j];
+        let top = group
+            .iter()
+            .max_by(|a, b| rank(a).cmp(&rank(b)).then(b.secret.start.cmp(&a.secret.start)))
+            .expect("component is non-empty");
+        for c in group {
+            let outranked = group.iter().any(|o| {
+                rank(o) > rank(c) && o.secret.start < c.secret.end && c.secret.start < o.secret.end
+            });
+            if !outranked {
+                report(c);
+            }
+        }
+        redaction(Redaction {
+            span: group[0].secret.start..end,
+            rule: top.rule,
+        });
+        i = j;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cand(rule: usize, s: u64, e: u64) -> Candidate {
+        Candidate {
+            rule,
+            span: s..e,
+            secret: s..e,
+            fingerprint: Fingerprint([0; 8]),
+            preview: String::new(),
+            line: 0,
+            column: 0,
+        }
+    }
+
+    #[test]
+    fn specific_rule_names_overlapping_secret() {
+        // rule 0: priority 10 (generic), rule 1: priority 90 (specific)
+        let mut c = vec![cand(0, 5, 30), cand(1, 10, 20), cand(1, 22, 28)];
+        let (mut rep, mut red) = (vec![], vec![]);
+        resolve(&mut c, |r| [10, 90][r], |c| rep.push((c.rule, c.secret.clone())), |r| red.push(r));
+        assert_eq!(rep, vec![(1, 10..20), (1, 22..28)]);
+        assert_eq!(red, vec![Redaction { span: 5..30, rule: 1 }]);
+    }
+
+    #[test]
+    fn adjacent_spans_are_separate() {
+        let mut c = vec![cand(0, 0, 5), cand(0, 5, 9)];
+        let mut red = vec![];
+        resolve(&mut c, |_| 0, |_| {}, |r| red.push(r.span));
+        assert_eq!(red, vec![0..5, 5..9]);
+    }
+
+    #[test]
+    fn ties_go_to_the_rule_listed_first() {
+        let mut c = vec![cand(3, 0, 10), cand(2, 5, 12)];
+        let (mut rep, mut red) = (vec![], vec![]);
+        resolve(&mut c, |_| 50, |c| rep.push(c.rule), |r| red.push(r.rule));
+        assert_eq!(rep, vec![2]);
+        assert_eq!(red, vec![2]);
+    }
+
+    #[test]
+    fn preview_masks() {
+        assert_eq!(masked_preview(b"ghp_abcdefghijklmnop"), "ghp_…");
+        assert_eq!(masked_preview(b"hunter22"), "hu…");
+        assert_eq!(masked_preview(b"\x00\x01\x02\x03"), ".…");
+        assert_eq!(Fingerprint::of(b"abc").to_string(), "ba7816bf8f01cfea");
+    }
+}

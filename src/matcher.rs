@@ -1,0 +1,203 @@
+//! Confirming keyword hits: each rule's regex runs only inside bounded
+//! windows around its keyword hits, and reproduces exactly the rule's
+//! leftmost-first, non-overlapping iteration over the whole input.
+//!
+//! Why windows are exact: every match of a rule contains one of its
+//! keywords and is at most `max_len` bytes long, so a match containing a hit
+//! at `[ks, ke)` lies inside `[ke - max_len, ks + max_len)` (inside
+//! `[ks, ks + max_len)` when every match begins with a keyword). Overlapping
+//! windows are merged and searched once, left to right, so regex work grows
+//! with the merged window size, never with hits × `max_len`.
+//!
+//! The same code serves whole inputs and streams. On a stream, a match is
+//! *settled* (reported) only when no byte that has not arrived yet could
+//! change it: either `max_len` plus one byte of look-ahead has arrived after
+//! its start, or, for a rule that cannot match `\n`, a newline has arrived
+//! after its start. Everything else waits, and [`advance_rule`] returns the
+//! earliest offset at which an unreported match could still start.
+
+use std::ops::Range;
+
+use regex_automata::{Anchored, Input};
+
+use crate::compile::{CompiledRule, LOOK_AHEAD};
+use crate::prefilter::Hit;
+
+/// The bytes a search can see, with their absolute position.
+pub(crate) struct View<'h> {
+    /// The buffered bytes.
+    pub hay: &'h [u8],
+    /// Absolute offset of `hay[0]`.
+    pub base: u64,
+    /// No match may start before this absolute offset (everything earlier was
+    /// settled before; bytes kept there are look-behind context only).
+    pub floor: u64,
+    /// No more input follows `hay`.
+    pub is_final: bool,
+    /// Absolute offset of the last `\n` in `hay`, if any.
+    pub last_newline: Option<u64>,
+    /// Absolute offset from which a keyword could still begin once more input
+    /// arrives (the end, less a trailing keyword prefix).
+    pub future_keyword_start: u64,
+}
+
+impl View<'_> {
+    /// Absolute offset one past the last buffered byte.
+    pub fn end(&self) -> u64 {
+        self.base + self.hay.len() as u64
+    }
+
+    fn local(&self, abs: u64) -> usize {
+        debug_assert!(abs >= self.base && abs <= self.end());
+        (abs - self.base) as usize
+    }
+
+    /// Whether every possible match of `rule` starting at `start` is fully
+    /// decided by the bytes already here.
+    fn settled(&self, rule: &CompiledRule, start: u64) -> bool {
+        self.is_final
+            || start + rule.max_len + LOOK_AHEAD <= self.end()
+            || (rule.newline_free && self.last_newline.is_some_and(|n| n >= start))
+    }
+
+    /// The smallest start at or after `at` that is not settled.
+    fn unsettled_from(&self, rule: &CompiledRule, at: u64) -> u64 {
+        let mut from = at.max(self.end().saturating_sub(rule.max_len));
+        if rule.newline_free {
+            if let Some(n) = self.last_newline {
+                from = from.max(n + 1);
+            }
+        }
+        from
+    }
+}
+
+/// One rule's position in its leftmost-first iteration, and its pending
+/// keyword hits (sorted by start, absolute offsets).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct RuleCursor {
+    /// Matches end at or before this offset have been reported; the next
+    /// search starts here.
+    pub next_start: u64,
+    /// Keyword hits not yet consumed, sorted by start.
+    pub hits: Vec<Hit>,
+}
+
+/// A rule's match: the whole span and the secret span, absolute offsets.
+pub(crate) struct RawMatch {
+    pub span: Range<u64>,
+    pub secret: Range<u64>,
+}
+
+/// Searches `rule`'s windows around its pending hits, reporting every match
+/// that is settled, in order, and consuming the hits that can no longer
+/// start or be part of a match.
+///
+/// Returns the earliest absolute offset at which a match of this rule not
+/// yet reported could still start (the end of input when `view.is_final`).
+pub(crate) fn advance_rule(
+    rule: &CompiledRule,
+    cursor: &mut RuleCursor,
+    view: &View<'_>,
+    mut on_match: impl FnMut(RawMatch),
+) -> u64 {
+    let end = view.end();
+    let len = rule.max_len;
+    let window_start = |h: &Hit| {
+        if rule.starts_with_keyword {
+            h.start
+        } else {
+            // A match containing [ks, ke) starts at or after ke - len, so at
+            // or after ks + 1 - len: looser by the keyword's length, but
+            // monotone in ks, which keeps merged windows in order.
+            (h.start + 1).saturating_sub(len)
+        }
+    };
+    let mut captures = None;
+    let mut frontier = None;
+    let mut i = 0;
+    'windows: while i < cursor.hits.len() {
+        if cursor.hits[i].start < cursor.next_start {
+            // A match containing this hit would start at or before it, but
+            // the iteration is already past that point.
+            i += 1;
+            continue;
+        }
+        let a = window_start(&cursor.hits[i]).max(cursor.next_start).max(view.floor);
+        let mut b = cursor.hits[i].start + len;
+        let mut j = i + 1;
+        while j < cursor.hits.len() && window_start(&cursor.hits[j]) <= b {
+            b = b.max(cursor.hits[j].start + len);
+            j += 1;
+        }
+        // The last start a match in this window can have is b - len.
+        let complete = view.settled(rule, b - len);
+        let stop = b.min(end);
+        let mut at = a.max(cursor.next_start);
+        while at < stop {
+            let input = Input::new(view.hay).range(view.local(at)..view.local(stop));
+            let Some(m) = rule.regex.search(&input) else { break };
+            let start = view.base + m.start() as u64;
+            if !view.settled(rule, start) {
+                frontier = Some(unsettled_frontier(rule, cursor, i, view, at));
+                break 'windows;
+            }
+            let span = start..view.base + m.end() as u64;
+            let secret = match rule.secret_group {
+                None => span.clone(),
+                Some(group) => {
+                    let caps = captures.get_or_insert_with(|| rule.regex.create_captures());
+                    let anchored = Input::new(view.hay).range(m.range()).anchored(Anchored::Yes);
+                    rule.regex.search_captures(&anchored, caps);
+                    match caps.get_group(group) {
+                        Some(g) => view.base + g.start as u64..view.base + g.end as u64,
+                        None => span.clone(),
+                    }
+                }
+            };
+            cursor.next_start = span.end;
+            at = span.end;
+            on_match(RawMatch { span, secret });
+        }
+        if !complete {
+            frontier = Some(unsettled_frontier(rule, cursor, i, view, at));
+            break;
+        }
+        i = j;
+    }
+    cursor.hits.drain(..i);
+    if view.is_final {
+        return end;
+    }
+    frontier.unwrap_or_else(|| future_frontier(rule, cursor, view))
+}
+
+/// The frontier when a window could not be finished: the first position at
+/// or after `at` that is not settled, tightened to the next hit for rules
+/// whose matches begin at a keyword.
+fn unsettled_frontier(rule: &CompiledRule, cursor: &RuleCursor, from_hit: usize, view: &View<'_>, at: u64) -> u64 {
+    let from = view.unsettled_from(rule, at);
+    if !rule.starts_with_keyword {
+        return from;
+    }
+    let next_hit = cursor.hits[from_hit..].iter().map(|h| h.start).find(|&s| s >= from);
+    let future = future_frontier(rule, cursor, view);
+    next_hit.map_or(future, |s| s.min(future))
+}
+
+/// The frontier when no pending hit remains: a later match needs a keyword
+/// occurrence that has not fully arrived yet.
+fn future_frontier(rule: &CompiledRule, cursor: &RuleCursor, view: &View<'_>) -> u64 {
+    let bound = if rule.starts_with_keyword {
+        view.future_keyword_start
+    } else {
+        let mut b = (view.end() + 1).saturating_sub(rule.max_len);
+        if rule.newline_free {
+            if let Some(n) = view.last_newline {
+                b = b.max(n + 1);
+            }
+        }
+        b
+    };
+    bound.max(cursor.next_start)
+}

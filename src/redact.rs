@@ -1,0 +1,191 @@
+//! Redaction: each secret span replaced by `[REDACTED:<rule-id>]`, every
+//! other byte unchanged; for whole inputs and for streams.
+
+use std::io::{self, Write};
+
+use crate::finding::Redaction;
+use crate::scan::Scanner;
+use crate::stream::StreamCore;
+
+/// Writes `hay` (whose first byte is at absolute `base`) to `out` with the
+/// redactions applied. Redactions are ordered, disjoint and inside `hay`.
+pub(crate) fn apply_redactions(scanner: &Scanner, hay: &[u8], base: u64, redactions: &[Redaction], out: &mut Vec<u8>) {
+    let mut at = 0usize;
+    for r in redactions {
+        let s = (r.span.start - base) as usize;
+        let e = (r.span.end - base) as usize;
+        out.extend_from_slice(&hay[at..s]);
+        push_marker(scanner, r.rule, out);
+        at = e;
+    }
+    out.extend_from_slice(&hay[at..]);
+}
+
+fn push_marker(scanner: &Scanner, rule: usize, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"[REDACTED:");
+    out.extend_from_slice(scanner.rules()[rule].id.as_bytes());
+    out.push(b']');
+}
+
+/// A [`Write`] adapter that redacts secrets in everything written through
+/// it before passing it to the inner writer.
+///
+/// Bytes go out as soon as they can no longer be part of a secret: a
+/// complete line as soon as its newline is written (unless a multi-line
+/// secret such as a PEM block is open across it), and otherwise all but the
+/// bytes that could still begin or continue a match. [`Write::flush`]
+/// writes exactly those settled bytes and flushes the inner writer; it never
+/// writes a byte that could still turn out to be a secret.
+/// [`RedactWriter::finish`] ends the stream and writes the rest. Dropping
+/// the writer finishes it on a best-effort basis, ignoring errors.
+///
+/// ```
+/// use std::io::Write;
+/// let scanner = secretscan::Scanner::builtin();
+/// let mut w = scanner.redact_writer(Vec::new());
+/// let token = format!("ghp_{}", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8");
+/// for piece in format!("auth {token} ok\n").as_bytes().chunks(5) {
+///     w.write_all(piece).unwrap();
+/// }
+/// assert_eq!(w.finish().unwrap(), b"auth [REDACTED:github-pat] ok\n");
+/// ```
+///
+/// # Memory usage
+///
+/// Bounded by the longest rule's maximum match length plus the largest
+/// single write, however long the stream.
+pub struct RedactWriter<W: Write> {
+    core: StreamCore,
+    inner: Option<W>,
+    /// Absolute offset of the next byte to write to `inner`.
+    written: u64,
+    scratch: Vec<u8>,
+    redacted: u64,
+}
+
+impl<W: Write> RedactWriter<W> {
+    /// A redacting writer over `scanner`'s rules writing into `inner`.
+    pub fn new(scanner: Scanner, inner: W) -> RedactWriter<W> {
+        RedactWriter {
+            core: StreamCore::new(scanner, true),
+            inner: Some(inner),
+            written: 0,
+            scratch: Vec::new(),
+            redacted: 0,
+        }
+    }
+
+    /// The inner writer.
+    pub fn get_ref(&self) -> &W {
+        self.inner.as_ref().expect("inner writer is present until finish")
+    }
+
+    /// The number of secrets redacted so far.
+    pub fn redacted(&self) -> u64 {
+        self.redacted
+    }
+
+    /// Bytes accepted but not yet written, held back because they could
+    /// still be part of a secret.
+    pub fn held_back(&self) -> u64 {
+        self.core.end() - self.written
+    }
+
+    /// Writes every settled byte to the inner writer (without flushing it).
+    fn emit_settled(&mut self) -> io::Result<()> {
+        let upto = self.core.settled.min(self.core.end());
+        if upto <= self.written {
+            return Ok(());
+        }
+        self.scratch.clear();
+        let scanner = self.core.scanner().clone();
+        let base = self.core.base;
+        let buf = &self.core.buf;
+        let mut at = self.written;
+        while let Some(r) = self.core.redactions.front() {
+            if r.span.end > upto {
+                break;
+            }
+            let r = self.core.redactions.pop_front().expect("front exists");
+            self.scratch
+                .extend_from_slice(&buf[(at - base) as usize..(r.span.start - base) as usize]);
+            push_marker(&scanner, r.rule, &mut self.scratch);
+            self.redacted += 1;
+            at = r.span.end;
+        }
+        let stop = match self.core.redactions.front() {
+            Some(r) => r.span.start.min(upto),
+            None => upto,
+        };
+        if stop > at {
+            self.scratch
+                .extend_from_slice(&buf[(at - base) as usize..(stop - base) as usize]);
+            at = stop;
+        }
+        let inner = self.inner.as_mut().expect("inner writer is present until finish");
+        inner.write_all(&self.scratch)?;
+        self.written = at;
+        self.core.keep_from = at;
+        Ok(())
+    }
+
+    /// Ends the stream: writes everything still held back, redacted, and
+    /// flushes the inner writer. Further writes are an error.
+    ///
+    /// # Errors
+    ///
+    /// The inner writer's errors.
+    pub fn try_finish(&mut self) -> io::Result<()> {
+        self.core.finish();
+        self.emit_settled()?;
+        debug_assert_eq!(self.written, self.core.end(), "finishing writes everything");
+        self.inner.as_mut().expect("inner writer is present until finish").flush()
+    }
+
+    /// Finishes the stream (see [`RedactWriter::try_finish`]) and returns
+    /// the inner writer.
+    ///
+    /// # Errors
+    ///
+    /// The inner writer's errors.
+    pub fn finish(mut self) -> io::Result<W> {
+        self.try_finish()?;
+        Ok(self.inner.take().expect("inner writer is present until finish"))
+    }
+}
+
+impl<W: Write> Write for RedactWriter<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if self.core.is_finished() {
+            return Err(io::Error::other("write after RedactWriter::finish"));
+        }
+        self.core.push(data);
+        self.emit_settled()?;
+        Ok(data.len())
+    }
+
+    /// Writes the settled bytes and flushes the inner writer; bytes that
+    /// could still be part of a secret stay held back.
+    fn flush(&mut self) -> io::Result<()> {
+        self.emit_settled()?;
+        self.inner.as_mut().expect("inner writer is present until finish").flush()
+    }
+}
+
+impl<W: Write> Drop for RedactWriter<W> {
+    fn drop(&mut self) {
+        if self.inner.is_some() && !self.core.is_finished() {
+            let _ = self.try_finish();
+        }
+    }
+}
+
+impl<W: Write> std::fmt::Debug for RedactWriter<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedactWriter")
+            .field("written", &self.written)
+            .field("held_back", &self.held_back())
+            .field("redacted", &self.redacted)
+            .finish()
+    }
+}

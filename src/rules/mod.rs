@@ -1,0 +1,343 @@
+//! Rules as data: the TOML syntax as written, and the validated [`Rule`].
+//!
+//! A rule file holds `[[rules]]` tables:
+//!
+//! ```toml
+//! [[rules]]
+//! id = "example-token"                # kebab-case; used in [REDACTED:<id>]
+//! name = "Example Corp API token"
+//! pattern = '''\bexm_(?P<secret>[A-Za-z0-9]{32})\b'''
+//! keywords = ["exm_"]                 # every match contains one of these
+//! priority = 80                       # higher wins where findings overlap
+//! min_entropy = 3.0                   # validator: bits per byte of the secret
+//! reject_placeholders = false         # validator: drop "changeme", "<token>", ...
+//! rotate = { text = "Revoke it in the console, issue a new one.", url = "https://example.com/keys" }
+//! examples = ["token: exm_{{alnum:32}}"]   # see rules::template for {{..}}
+//! negative_examples = ["exm_short"]
+//! ```
+//!
+//! Patterns are compiled on bytes with Unicode off (`\w`, `\s`, `\b` and
+//! `(?i)` are ASCII; `.` is any byte but `\n`) so that binary input works and
+//! no slow fallback engine is needed. Every pattern must have a finite
+//! maximum match length; that bound is what makes streaming exact.
+
+pub mod check;
+pub mod template;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Origin, RuleProblem};
+
+/// One `[[rules]]` table exactly as written in a rule file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    /// Kebab-case id.
+    pub id: String,
+    /// Human-readable name.
+    pub name: String,
+    /// The regular expression (regex-automata syntax, bytes, ASCII).
+    pub pattern: String,
+    /// Literals of which at least one occurs in every match.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// Precedence where findings of different rules overlap. By default, 50.
+    #[serde(default = "default_priority")]
+    pub priority: i32,
+    /// Minimum Shannon entropy of the secret, in bits per byte. By default, none.
+    #[serde(default)]
+    pub min_entropy: Option<f64>,
+    /// Drop secrets that look like placeholders. By default, false.
+    #[serde(default)]
+    pub reject_placeholders: bool,
+    /// How to rotate this kind of key.
+    #[serde(default)]
+    pub rotate: Option<Rotation>,
+    /// Texts the rule must find (templates, see [`template`]).
+    #[serde(default)]
+    pub examples: Vec<String>,
+    /// Texts the rule must not find (templates, see [`template`]).
+    #[serde(default)]
+    pub negative_examples: Vec<String>,
+}
+
+fn default_priority() -> i32 {
+    50
+}
+
+/// Rotation guidance for one kind of key.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rotation {
+    /// A short instruction.
+    pub text: String,
+    /// Where to do it, or the provider's documentation.
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    #[serde(default)]
+    rules: Vec<RuleSpec>,
+}
+
+/// A rule that passed the syntax checks: its examples expanded, its origin
+/// recorded. Patterns are compiled (and checked) by [`crate::Scanner`].
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Kebab-case id, used in redaction labels.
+    pub id: Arc<str>,
+    /// Human-readable name.
+    pub name: String,
+    /// The pattern as written.
+    pub pattern: String,
+    /// Keywords as written.
+    pub keywords: Vec<String>,
+    /// Precedence where findings overlap (higher wins).
+    pub priority: i32,
+    /// Minimum entropy of the secret, bits per byte.
+    pub min_entropy: Option<f64>,
+    /// Whether placeholder-looking secrets are dropped.
+    pub reject_placeholders: bool,
+    /// Rotation guidance.
+    pub rotate: Option<Rotation>,
+    /// Expanded positive examples.
+    pub examples: Vec<Vec<u8>>,
+    /// Expanded negative examples.
+    pub negative_examples: Vec<Vec<u8>>,
+    /// The file the rule came from.
+    pub origin: Origin,
+}
+
+/// An ordered list of rules with unique ids. Order matters only to break
+/// priority ties: the rule listed first wins.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    by_id: HashMap<Arc<str>, usize>,
+}
+
+include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+impl RuleSet {
+    /// An empty set.
+    pub fn new() -> RuleSet {
+        RuleSet::default()
+    }
+
+    /// The built-in pack, embedded from `patterns/*.toml` at build time.
+    ///
+    /// # Panics
+    ///
+    /// Never in a released build: the test suite loads and checks the pack.
+    pub fn builtin() -> RuleSet {
+        let mut set = RuleSet::new();
+        for (name, text) in BUILTIN_RULE_FILES {
+            set.add_toml(Origin(format!("<builtin>/{name}")), text)
+                .expect("built-in rules are valid (checked by the test suite)");
+        }
+        set
+    }
+
+    /// Parses a rule file's text and appends its rules.
+    ///
+    /// # Errors
+    ///
+    /// Invalid TOML, an unknown field, a bad id, a duplicate id or a bad
+    /// example template; the error names `origin` and the rule.
+    pub fn add_toml(&mut self, origin: Origin, text: &str) -> Result<(), Error> {
+        let file: RuleFile = toml::from_str(text).map_err(|e| Error::Syntax {
+            origin: origin.clone(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        for spec in file.rules {
+            self.add_spec(origin.clone(), spec)?;
+        }
+        Ok(())
+    }
+
+    /// Reads a rule file and appends its rules.
+    ///
+    /// # Errors
+    ///
+    /// As [`RuleSet::add_toml`], and an I/O error naming the path.
+    pub fn add_file(&mut self, path: &Path) -> Result<(), Error> {
+        let origin = Origin(path.display().to_string());
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            origin: origin.clone(),
+            source,
+        })?;
+        self.add_toml(origin, &text)
+    }
+
+    /// Appends one rule given as a spec.
+    ///
+    /// # Errors
+    ///
+    /// A bad id, a duplicate id, or a bad example template.
+    pub fn add_spec(&mut self, origin: Origin, spec: RuleSpec) -> Result<(), Error> {
+        let fail = |reason| Error::Rule {
+            origin: origin.clone(),
+            rule_id: spec.id.clone(),
+            reason,
+        };
+        if !is_kebab(&spec.id) {
+            return Err(fail(RuleProblem::BadId));
+        }
+        if let Some(&first) = self.by_id.get(spec.id.as_str()) {
+            return Err(fail(RuleProblem::DuplicateId {
+                first: self.rules[first].origin.to_string(),
+            }));
+        }
+        if let Some(h) = spec.min_entropy {
+            if !(0.0..=8.0).contains(&h) {
+                return Err(fail(RuleProblem::Validator(format!(
+                    "min_entropy {h} is outside 0..=8 bits per byte"
+                ))));
+            }
+        }
+        let expand_all = |list: &[String], kind: &[u8]| -> Result<Vec<Vec<u8>>, RuleProblem> {
+            list.iter()
+                .enumerate()
+                .map(|(index, t)| {
+                    let seed = template::stable_seed(&[spec.id.as_bytes(), kind, &index.to_le_bytes()]);
+                    template::expand(t, seed)
+                        .map(String::into_bytes)
+                        .map_err(|message| RuleProblem::Example { index, message })
+                })
+                .collect()
+        };
+        let examples = expand_all(&spec.examples, b"+").map_err(fail)?;
+        let negative_examples = expand_all(&spec.negative_examples, b"-").map_err(fail)?;
+        let id: Arc<str> = Arc::from(spec.id.as_str());
+        self.by_id.insert(id.clone(), self.rules.len());
+        self.rules.push(Rule {
+            id,
+            name: spec.name,
+            pattern: spec.pattern,
+            keywords: spec.keywords,
+            priority: spec.priority,
+            min_entropy: spec.min_entropy,
+            reject_placeholders: spec.reject_placeholders,
+            rotate: spec.rotate,
+            examples,
+            negative_examples,
+            origin,
+        });
+        Ok(())
+    }
+
+    /// Appends every rule of `other`, in order.
+    ///
+    /// # Errors
+    ///
+    /// A rule id of `other` that this set already has.
+    pub fn extend(&mut self, other: RuleSet) -> Result<(), Error> {
+        for rule in other.rules {
+            if let Some(&first) = self.by_id.get(&rule.id) {
+                return Err(Error::Rule {
+                    origin: rule.origin.clone(),
+                    rule_id: rule.id.to_string(),
+                    reason: RuleProblem::DuplicateId {
+                        first: self.rules[first].origin.to_string(),
+                    },
+                });
+            }
+            self.by_id.insert(rule.id.clone(), self.rules.len());
+            self.rules.push(rule);
+        }
+        Ok(())
+    }
+
+    /// The rules, in order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The number of rules.
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Whether the set has no rule.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// Looks a rule up by id.
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.by_id.get(id).map(|&i| &self.rules[i])
+    }
+
+    /// Keeps only the rules for which `keep` returns true.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Rule) -> bool) {
+        self.rules.retain(|r| keep(r));
+        self.by_id = self.rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
+    }
+}
+
+fn is_kebab(id: &str) -> bool {
+    !id.is_empty()
+        && id.split('-').all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn origin() -> Origin {
+        Origin("test.toml".into())
+    }
+
+    #[test]
+    fn parses_a_rule_file() {
+        let mut set = RuleSet::new();
+        set.add_toml(
+            origin(),
+            r#"
+[[rules]]
+id = "demo-key"
+name = "Demo"
+pattern = 'demo_[a-z]{4}'
+keywords = ["demo_"]
+examples = ["x demo_{{lower:4}} y"]
+negative_examples = ["demo_12"]
+rotate = { text = "rotate it" }
+"#,
+        )
+        .unwrap();
+        let r = set.get("demo-key").unwrap();
+        assert_eq!(r.priority, 50);
+        assert_eq!(r.examples[0].len(), 11);
+        assert_eq!(r.rotate.as_ref().unwrap().text, "rotate it");
+    }
+
+    #[test]
+    fn rejects_bad_ids_duplicates_and_unknown_fields() {
+        let one = |id: &str| format!("[[rules]]\nid = \"{id}\"\nname = \"n\"\npattern = 'x'\nkeywords = [\"x\"]\n");
+        let mut set = RuleSet::new();
+        let e = set.add_toml(origin(), &one("Bad_Id")).unwrap_err().to_string();
+        assert!(e.contains("test.toml") && e.contains("Bad_Id") && e.contains("kebab"), "{e}");
+        set.add_toml(origin(), &one("ok-id")).unwrap();
+        let e = set.add_toml(Origin("b.toml".into()), &one("ok-id")).unwrap_err().to_string();
+        assert!(e.contains("b.toml") && e.contains("duplicate") && e.contains("test.toml"), "{e}");
+        let e = set.add_toml(origin(), "[[rules]]\nid='a'\nname='n'\npattern='x'\nbogus=1\n").unwrap_err().to_string();
+        assert!(e.contains("bogus"), "{e}");
+    }
+
+    #[test]
+    fn kebab_ids() {
+        assert!(is_kebab("github-pat"));
+        assert!(is_kebab("a1"));
+        assert!(!is_kebab("-a"));
+        assert!(!is_kebab("a--b"));
+        assert!(!is_kebab("A"));
+        assert!(!is_kebab(""));
+    }
+}

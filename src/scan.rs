@@ -1,0 +1,311 @@
+//! The compiled [`Scanner`] and batch scanning of a whole input.
+
+use std::borrow::Cow;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use crate::compile::{compile_all, CompiledRule};
+use crate::error::{Error, Origin};
+use crate::finding::{masked_preview, resolve, Candidate, Finding, Fingerprint, Redaction};
+use crate::matcher::{advance_rule, RawMatch, RuleCursor, View};
+use crate::prefilter::Prefilter;
+use crate::redact::{apply_redactions, RedactWriter};
+use crate::rules::{Rule, RuleSet};
+use crate::stream::StreamScanner;
+use crate::validate;
+
+/// A compiled set of rules: one keyword prefilter plus one regex per rule.
+///
+/// Immutable, `Send + Sync`, and cheap to clone (an `Arc`): build it once and
+/// share it across threads. Regex scratch space is kept per thread inside
+/// each regex, so concurrent scans do not contend.
+///
+/// ```
+/// let scanner = secretscan::Scanner::builtin();
+/// let token = format!("ghp_{}", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8");
+/// let text = format!("token={token}\n");
+/// let findings = scanner.scan(text.as_bytes());
+/// assert_eq!(&*findings[0].rule_id, "github-pat");
+/// assert_eq!(scanner.redact(text.as_bytes()).as_ref(), b"token=[REDACTED:github-pat]\n");
+/// ```
+#[derive(Clone, Debug)]
+pub struct Scanner {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub rules: RuleSet,
+    pub compiled: Vec<CompiledRule>,
+    pub prefilter: Prefilter,
+    pub max_match_len: u64,
+}
+
+/// Builds a [`Scanner`] from the built-in pack and/or rule files.
+///
+/// By default, the built-in pack is included and no file is added.
+#[derive(Clone, Debug)]
+pub struct ScannerBuilder {
+    builtin: bool,
+    files: Vec<PathBuf>,
+    texts: Vec<(String, String)>,
+}
+
+impl Default for ScannerBuilder {
+    fn default() -> Self {
+        ScannerBuilder {
+            builtin: true,
+            files: vec![],
+            texts: vec![],
+        }
+    }
+}
+
+impl ScannerBuilder {
+    /// Whether to include the built-in rules. By default, true.
+    pub fn builtin(mut self, yes: bool) -> Self {
+        self.builtin = yes;
+        self
+    }
+
+    /// Adds a rule file, read when [`ScannerBuilder::build`] runs.
+    pub fn rules_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.files.push(path.into());
+        self
+    }
+
+    /// Adds rules given as TOML text; `origin` names them in errors.
+    pub fn rules_toml(mut self, origin: impl Into<String>, text: impl Into<String>) -> Self {
+        self.texts.push((origin.into(), text.into()));
+        self
+    }
+
+    /// Loads, validates and compiles every rule.
+    ///
+    /// # Errors
+    ///
+    /// An unreadable or invalid rule file, or an invalid rule; the error
+    /// names the file and the rule.
+    pub fn build(self) -> Result<Scanner, Error> {
+        let mut rules = if self.builtin { RuleSet::builtin() } else { RuleSet::new() };
+        for path in &self.files {
+            let mut set = RuleSet::new();
+            set.add_file(path)?;
+            rules.extend(set)?;
+        }
+        for (origin, text) in &self.texts {
+            let mut set = RuleSet::new();
+            set.add_toml(Origin(origin.clone()), text)?;
+            rules.extend(set)?;
+        }
+        Scanner::new(rules)
+    }
+}
+
+impl Scanner {
+    /// A builder; by default it includes the built-in rules.
+    pub fn builder() -> ScannerBuilder {
+        ScannerBuilder::default()
+    }
+
+    /// The scanner for the built-in rule pack, compiled once per process.
+    pub fn builtin() -> Scanner {
+        static BUILTIN: OnceLock<Scanner> = OnceLock::new();
+        BUILTIN
+            .get_or_init(|| Scanner::new(RuleSet::builtin()).expect("built-in rules compile (checked by the test suite)"))
+            .clone()
+    }
+
+    /// Compiles `rules`.
+    ///
+    /// # Errors
+    ///
+    /// A rule whose pattern is invalid, unbounded, can match the empty
+    /// string, or that has no keyword.
+    pub fn new(rules: RuleSet) -> Result<Scanner, Error> {
+        let (compiled, prefilter) = compile_all(rules.rules())?;
+        let max_match_len = compiled.iter().map(|c| c.max_len).max().unwrap_or(0);
+        Ok(Scanner {
+            inner: Arc::new(Inner {
+                rules,
+                compiled,
+                prefilter,
+                max_match_len,
+            }),
+        })
+    }
+
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.inner
+    }
+
+    /// The rules, in order.
+    pub fn rules(&self) -> &[Rule] {
+        self.inner.rules.rules()
+    }
+
+    /// The longest match any rule can produce, in bytes.
+    pub fn max_match_len(&self) -> u64 {
+        self.inner.max_match_len
+    }
+
+    /// Scans `haystack` whole and returns its findings, ordered by the
+    /// secret's start.
+    ///
+    /// Cost: one pass of the keyword automaton over the input, plus regex
+    /// work proportional to the merged windows around keyword hits.
+    pub fn scan(&self, haystack: &[u8]) -> Vec<Finding> {
+        let mut findings = vec![];
+        self.scan_with(haystack, |f| findings.push(f), |_| {});
+        findings
+    }
+
+    /// Returns `haystack` with every secret replaced by
+    /// `[REDACTED:<rule-id>]`; borrowed when nothing was found.
+    pub fn redact<'h>(&self, haystack: &'h [u8]) -> Cow<'h, [u8]> {
+        let mut redactions = vec![];
+        self.scan_with(haystack, |_| {}, |r| redactions.push(r));
+        if redactions.is_empty() {
+            return Cow::Borrowed(haystack);
+        }
+        let mut out = Vec::with_capacity(haystack.len());
+        apply_redactions(self, haystack, 0, &redactions, &mut out);
+        Cow::Owned(out)
+    }
+
+    /// A stream scanner: push chunks, get findings with absolute offsets.
+    pub fn stream(&self) -> StreamScanner {
+        StreamScanner::new(self.clone())
+    }
+
+    /// A writer that redacts everything written through it into `inner`.
+    pub fn redact_writer<W: Write>(&self, inner: W) -> RedactWriter<W> {
+        RedactWriter::new(self.clone(), inner)
+    }
+
+    fn scan_with(&self, haystack: &[u8], mut on_finding: impl FnMut(Finding), on_redaction: impl FnMut(Redaction)) {
+        let inner = &*self.inner;
+        let mut cursors: Vec<RuleCursor> = vec![RuleCursor::default(); inner.compiled.len()];
+        let mut touched: Vec<usize> = vec![];
+        inner.prefilter.for_each_hit(haystack, 0, 0, |rule, hit| {
+            let hits = &mut cursors[rule].hits;
+            if hits.is_empty() {
+                touched.push(rule);
+            }
+            hits.push(hit);
+        });
+        if touched.is_empty() {
+            return;
+        }
+        let view = View {
+            hay: haystack,
+            base: 0,
+            floor: 0,
+            is_final: true,
+            last_newline: None,
+            future_keyword_start: haystack.len() as u64,
+        };
+        let mut candidates = vec![];
+        touched.sort_unstable();
+        for &rule in &touched {
+            let cursor = &mut cursors[rule];
+            cursor.hits.sort_unstable();
+            advance_rule(&inner.compiled[rule], cursor, &view, |m| {
+                if let Some(c) = self.candidate(rule, m, haystack, 0) {
+                    candidates.push(c);
+                }
+            });
+        }
+        let mut lines = LineCounter::default();
+        resolve(
+            &mut candidates,
+            |r| inner.compiled[r].priority,
+            |c| on_finding(self.finding(c, &mut lines, haystack, 0)),
+            on_redaction,
+        );
+    }
+
+    /// Validates a raw match into a candidate; `hay[0]` is at `base`.
+    pub(crate) fn candidate(&self, rule: usize, m: RawMatch, hay: &[u8], base: u64) -> Option<Candidate> {
+        let secret = &hay[(m.secret.start - base) as usize..(m.secret.end - base) as usize];
+        if !validate::passes(&self.inner.compiled[rule], secret) {
+            return None;
+        }
+        Some(Candidate {
+            rule,
+            span: m.span,
+            secret: m.secret,
+            fingerprint: Fingerprint::of(secret),
+            preview: masked_preview(secret),
+            line: 0,
+            column: 0,
+        })
+    }
+
+    pub(crate) fn finding(&self, c: &Candidate, lines: &mut LineCounter, hay: &[u8], base: u64) -> Finding {
+        let (line, column) = if c.line > 0 {
+            (c.line, c.column)
+        } else {
+            lines.locate(hay, base, c.secret.start)
+        };
+        Finding {
+            rule_id: self.inner.rules.rules()[c.rule].id.clone(),
+            rule_index: c.rule,
+            span: c.span.clone(),
+            secret: c.secret.clone(),
+            line,
+            column,
+            fingerprint: c.fingerprint,
+            preview: c.preview.clone(),
+        }
+    }
+}
+
+/// Turns absolute offsets into 1-based line and column numbers, counting
+/// newlines incrementally: cheap when asked in increasing order, one pass
+/// over the buffer when asked out of order.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct LineCounter {
+    /// Newlines before the buffer's first byte.
+    base_newlines: u64,
+    /// Absolute offset of the start of the line holding the buffer's first byte.
+    base_line_start: u64,
+    /// A cached point at or after the buffer's start: offset, newlines
+    /// before it, start of its line.
+    pos: u64,
+    newlines: u64,
+    line_start: u64,
+}
+
+impl LineCounter {
+    /// Accounts for the bytes `[base, new_base)` that are about to be dropped
+    /// from the front of the buffer (`hay[0]` is at `base`).
+    pub fn drop_front(&mut self, hay: &[u8], base: u64, new_base: u64) {
+        self.seek(hay, base, new_base);
+        self.base_newlines = self.newlines;
+        self.base_line_start = self.line_start;
+    }
+
+    /// Line and column of absolute offset `at` (not before the buffer start).
+    pub fn locate(&mut self, hay: &[u8], base: u64, at: u64) -> (u64, u64) {
+        self.seek(hay, base, at);
+        (self.newlines + 1, at - self.line_start + 1)
+    }
+
+    fn seek(&mut self, hay: &[u8], base: u64, at: u64) {
+        debug_assert!(at >= base, "offset {at} is before the buffer start {base}");
+        if at < self.pos || self.pos < base {
+            self.pos = base;
+            self.newlines = self.base_newlines;
+            self.line_start = self.base_line_start;
+        }
+        let from = (self.pos - base) as usize;
+        let to = (at - base) as usize;
+        for i in memchr::memchr_iter(b'\n', &hay[from..to]) {
+            self.newlines += 1;
+            self.line_start = base + (from + i) as u64 + 1;
+        }
+        self.pos = at;
+    }
+}

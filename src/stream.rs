@@ -1,0 +1,309 @@
+//! Streaming: chunks in, findings out with absolute offsets, bounded memory.
+//!
+//! [`StreamCore`] owns the roll buffer. Each push appends the chunk, runs the
+//! keyword automaton over the new bytes (plus the few bytes a keyword could
+//! straddle), advances only the rules with pending keyword hits, and computes
+//! the *frontier*: the earliest offset at which a match not yet reported
+//! could still start. Candidates whose overlap component ends at or before
+//! the frontier are final; bytes before the frontier (and before any open
+//! component) can never become part of a secret and may be emitted.
+//!
+//! # Memory usage
+//!
+//! The buffer holds the bytes from the frontier (less one byte of
+//! look-behind) to the end, plus, for a redactor, the bytes not yet written.
+//! The frontier trails the end by at most the longest rule's `max_len` plus
+//! one byte, so memory is bounded by that plus the largest chunk pushed.
+
+use std::collections::VecDeque;
+
+use crate::finding::{resolve, Candidate, Finding, Redaction};
+use crate::matcher::{advance_rule, RuleCursor, View};
+use crate::scan::{LineCounter, Scanner};
+
+/// The shared streaming engine behind [`StreamScanner`] and
+/// [`crate::RedactWriter`].
+#[derive(Debug)]
+pub(crate) struct StreamCore {
+    scanner: Scanner,
+    /// Buffered bytes; `buf[0]` is at absolute offset `base`.
+    pub buf: Vec<u8>,
+    pub base: u64,
+    /// No unreported match starts before this offset.
+    frontier: u64,
+    cursors: Vec<RuleCursor>,
+    /// Rules with pending keyword hits.
+    active: Vec<usize>,
+    /// Validated candidates whose component may still grow.
+    pending: Vec<Candidate>,
+    /// Final findings not yet taken by the front end.
+    pub findings: Vec<Finding>,
+    /// Final redactions not yet applied by the front end, in order.
+    pub redactions: VecDeque<Redaction>,
+    /// Bytes before this offset are settled: no secret can still cover them.
+    pub settled: u64,
+    /// The front end still needs the bytes from this offset (a redactor's
+    /// unwritten output); `u64::MAX` when it needs none.
+    pub keep_from: u64,
+    lines: LineCounter,
+    finished: bool,
+    idle_bounds: IdleBounds,
+}
+
+/// Longest `max_len` among rules whose matches do not begin at a keyword,
+/// split by whether they can match a newline: used to bound the frontier of
+/// rules that have no pending hit in O(1), however many rules there are.
+#[derive(Debug, Clone, Copy, Default)]
+struct IdleBounds {
+    lead_multiline: u64,
+    lead_single_line: u64,
+}
+
+impl StreamCore {
+    pub fn new(scanner: Scanner, keep_output: bool) -> StreamCore {
+        let mut idle_bounds = IdleBounds::default();
+        for rule in &scanner.inner().compiled {
+            if !rule.starts_with_keyword {
+                let slot = if rule.newline_free {
+                    &mut idle_bounds.lead_single_line
+                } else {
+                    &mut idle_bounds.lead_multiline
+                };
+                *slot = (*slot).max(rule.max_len);
+            }
+        }
+        let n = scanner.inner().compiled.len();
+        StreamCore {
+            scanner,
+            buf: Vec::new(),
+            base: 0,
+            frontier: 0,
+            cursors: vec![RuleCursor::default(); n],
+            active: vec![],
+            pending: vec![],
+            findings: vec![],
+            redactions: VecDeque::new(),
+            settled: 0,
+            keep_from: if keep_output { 0 } else { u64::MAX },
+            lines: LineCounter::default(),
+            finished: false,
+            idle_bounds,
+        }
+    }
+
+    /// The scanner this stream runs.
+    pub fn scanner(&self) -> &Scanner {
+        &self.scanner
+    }
+
+    /// Whether [`StreamCore::finish`] ran.
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    /// Absolute offset one past the last byte pushed.
+    pub fn end(&self) -> u64 {
+        self.base + self.buf.len() as u64
+    }
+
+    /// Appends `data` and settles what can be settled.
+    pub fn push(&mut self, data: &[u8]) {
+        assert!(!self.finished, "push after finish");
+        if data.is_empty() {
+            return;
+        }
+        self.trim();
+        let old_len = self.buf.len();
+        self.buf.extend_from_slice(data);
+        let inner = self.scanner.inner();
+        // Re-scan the bytes a keyword could straddle; report only new hits.
+        let overlap = inner.prefilter.max_keyword_len().saturating_sub(1);
+        let from = old_len.saturating_sub(overlap);
+        let (cursors, active) = (&mut self.cursors, &mut self.active);
+        inner
+            .prefilter
+            .for_each_hit(&self.buf[from..], self.base + from as u64, old_len - from, |rule, hit| {
+                let hits = &mut cursors[rule].hits;
+                if hits.is_empty() {
+                    active.push(rule);
+                }
+                // Hits arrive ordered by end; keep each list ordered by start.
+                let at = hits.partition_point(|h| *h <= hit);
+                hits.insert(at, hit);
+            });
+        self.process(false);
+    }
+
+    /// Declares the end of input and settles everything.
+    pub fn finish(&mut self) {
+        if !self.finished {
+            self.process(true);
+            self.finished = true;
+        }
+    }
+
+    fn process(&mut self, is_final: bool) {
+        let scanner = self.scanner.clone();
+        let inner = scanner.inner();
+        let end = self.end();
+        let tail_from = self.buf.len().saturating_sub(inner.prefilter.max_keyword_len());
+        let partial = inner.prefilter.partial_suffix_len(&self.buf[tail_from..]) as u64;
+        let view = View {
+            hay: &self.buf,
+            base: self.base,
+            floor: self.frontier,
+            is_final,
+            last_newline: memchr::memrchr(b'\n', &self.buf).map(|i| self.base + i as u64),
+            future_keyword_start: end - partial,
+        };
+        let mut frontier = if is_final { end } else { self.idle_frontier(&view) };
+        let (cursors, pending, lines) = (&mut self.cursors, &mut self.pending, &mut self.lines);
+        self.active.retain(|&rule| {
+            let cursor = &mut cursors[rule];
+            let f = advance_rule(&inner.compiled[rule], cursor, &view, |m| {
+                if let Some(mut c) = scanner.candidate(rule, m, view.hay, view.base) {
+                    (c.line, c.column) = lines.locate(view.hay, view.base, c.secret.start);
+                    pending.push(c);
+                }
+            });
+            frontier = frontier.min(f);
+            !cursor.hits.is_empty()
+        });
+        debug_assert!(frontier >= self.frontier, "the frontier never moves back");
+        self.frontier = frontier;
+        self.settle_components(frontier);
+    }
+
+    /// A lower bound on the frontier of every rule without pending hits.
+    fn idle_frontier(&self, view: &View<'_>) -> u64 {
+        let end = view.end();
+        // Rules whose matches begin at a keyword: the next keyword can begin
+        // no earlier than the trailing partial keyword.
+        let mut f = view.future_keyword_start;
+        if self.idle_bounds.lead_multiline > 0 {
+            f = f.min((end + 1).saturating_sub(self.idle_bounds.lead_multiline));
+        }
+        if self.idle_bounds.lead_single_line > 0 {
+            let mut b = (end + 1).saturating_sub(self.idle_bounds.lead_single_line);
+            if let Some(n) = view.last_newline {
+                b = b.max(n + 1);
+            }
+            f = f.min(b);
+        }
+        f.max(self.frontier)
+    }
+
+    /// Moves every component that ends at or before `frontier` from
+    /// `pending` to the outputs, and advances `settled`.
+    fn settle_components(&mut self, frontier: u64) {
+        let inner = self.scanner.inner();
+        self.pending
+            .sort_by(|a, b| (a.secret.start, a.secret.end, a.rule).cmp(&(b.secret.start, b.secret.end, b.rule)));
+        // Find the prefix of whole components that end by the frontier.
+        let mut done = 0;
+        let mut i = 0;
+        let mut open_start = None;
+        while i < self.pending.len() {
+            let mut end = self.pending[i].secret.end;
+            let mut j = i + 1;
+            while j < self.pending.len() && self.pending[j].secret.start < end {
+                end = end.max(self.pending[j].secret.end);
+                j += 1;
+            }
+            if end > frontier {
+                open_start = Some(self.pending[i].secret.start);
+                break;
+            }
+            done = j;
+            i = j;
+        }
+        if done > 0 {
+            let mut ready: Vec<Candidate> = self.pending.drain(..done).collect();
+            let scanner = &self.scanner;
+            let (findings, redactions, lines) = (&mut self.findings, &mut self.redactions, &mut self.lines);
+            resolve(
+                &mut ready,
+                |r| inner.compiled[r].priority,
+                |c| findings.push(scanner.finding(c, lines, &self.buf, self.base)),
+                |r| redactions.push_back(r),
+            );
+        }
+        self.settled = open_start.map_or(frontier, |s| s.min(frontier)).max(self.settled);
+    }
+
+    /// Drops the bytes nobody needs any more: those before the frontier
+    /// (less one byte of look-behind context) that the front end has also
+    /// written out. Pending candidates already hold their fingerprint,
+    /// preview and line, so they need no bytes.
+    fn trim(&mut self) {
+        let keep = self.frontier.saturating_sub(1).min(self.keep_from);
+        if keep <= self.base {
+            return;
+        }
+        let n = (keep - self.base) as usize;
+        self.lines.drop_front(&self.buf, self.base, keep);
+        self.buf.drain(..n);
+        self.base = keep;
+    }
+}
+
+/// Scans a stream pushed in chunks of any size; findings carry absolute
+/// offsets and equal those of scanning the concatenated input whole.
+///
+/// ```
+/// let scanner = secretscan::Scanner::builtin();
+/// let mut stream = scanner.stream();
+/// let mut findings = vec![];
+/// let token = format!("ghp_{}", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8");
+/// for chunk in format!("log: {token} end\n").as_bytes().chunks(3) {
+///     findings.extend(stream.push(chunk));
+/// }
+/// findings.extend(stream.finish());
+/// assert_eq!(findings.len(), 1);
+/// assert_eq!(findings[0].secret, 5..45);
+/// ```
+///
+/// # Memory usage
+///
+/// Bounded by the longest rule's maximum match length plus the largest
+/// chunk pushed, however long the stream.
+#[derive(Debug)]
+pub struct StreamScanner {
+    core: StreamCore,
+}
+
+impl StreamScanner {
+    /// A stream scanner over `scanner`'s rules.
+    pub fn new(scanner: Scanner) -> StreamScanner {
+        StreamScanner {
+            core: StreamCore::new(scanner, false),
+        }
+    }
+
+    /// Pushes the next chunk and returns the findings it settled.
+    ///
+    /// # Panics
+    ///
+    /// After [`StreamScanner::finish`].
+    pub fn push(&mut self, chunk: &[u8]) -> Vec<Finding> {
+        self.core.push(chunk);
+        std::mem::take(&mut self.core.findings)
+    }
+
+    /// Ends the stream and returns the remaining findings. Calling it again
+    /// returns nothing.
+    pub fn finish(&mut self) -> Vec<Finding> {
+        self.core.finish();
+        std::mem::take(&mut self.core.findings)
+    }
+
+    /// Bytes pushed so far.
+    pub fn offset(&self) -> u64 {
+        self.core.end()
+    }
+
+    /// Bytes currently buffered (for memory accounting and tests).
+    pub fn buffered(&self) -> usize {
+        self.core.buf.len()
+    }
+}

@@ -1,0 +1,86 @@
+//! Per-rule validators, applied to a match's secret after the regex
+//! matched: a minimum Shannon entropy and a placeholder filter.
+//!
+//! A match that fails a validator is not a finding, but it still consumes
+//! its bytes in the rule's leftmost-first iteration (DESIGN.md: a finding
+//! is a match that passes its validators).
+
+use crate::compile::CompiledRule;
+
+/// Shannon entropy of `bytes`, in bits per byte (0 for empty input).
+pub fn shannon_entropy(bytes: &[u8]) -> f64 {
+    if bytes.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in bytes {
+        counts[b as usize] += 1;
+    }
+    let n = bytes.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Substrings (lowercase) that mark a value as a placeholder, a template
+/// variable or an already-redacted value rather than a real secret.
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "example", "placeholder", "changeme", "change_me", "change-me", "your_", "your-", "yourpass",
+    "xxxxx", "*****", "redacted", "dummy", "sample", "<", ">", "${", "{{", "%s", "%(", "$(",
+    "process.env", "os.environ", "getenv", "secret_here", "password_here", "insert", "todo",
+    "fixme", "notreal", "fake", "null", "undefined", "none",
+];
+
+/// Whether `secret` looks like a placeholder rather than a real value: it
+/// contains a placeholder word (ignoring ASCII case), or is one byte repeated.
+pub fn is_placeholder(secret: &[u8]) -> bool {
+    let lower = secret.to_ascii_lowercase();
+    if PLACEHOLDER_WORDS
+        .iter()
+        .any(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some())
+    {
+        return true;
+    }
+    secret.windows(2).all(|w| w[0] == w[1])
+}
+
+/// Whether `secret` passes `rule`'s validators.
+pub(crate) fn passes(rule: &CompiledRule, secret: &[u8]) -> bool {
+    if let Some(min) = rule.min_entropy {
+        if shannon_entropy(secret) < min {
+            return false;
+        }
+    }
+    if rule.reject_placeholders && is_placeholder(secret) {
+        return false;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entropy() {
+        assert_eq!(shannon_entropy(b""), 0.0);
+        assert_eq!(shannon_entropy(b"aaaa"), 0.0);
+        assert!((shannon_entropy(b"abcd") - 2.0).abs() < 1e-9);
+        assert!(shannon_entropy(b"q8Zr2LmX0pWv7NcY4tKb") > 4.0);
+    }
+
+    #[test]
+    fn placeholders() {
+        assert!(is_placeholder(b"changeme123"));
+        assert!(is_placeholder(b"<your-token>"));
+        assert!(is_placeholder(b"${DB_PASSWORD}"));
+        assert!(is_placeholder(b"[REDACTED:generic-password]"));
+        assert!(is_placeholder(b"aaaaaaaa"));
+        assert!(!is_placeholder(b"Tr0ub4dor&3xyz"));
+    }
+}
