@@ -34,8 +34,10 @@ pub(crate) struct CompiledRule {
     /// Every match begins with one of the rule's keywords, so a match can
     /// only start where a keyword hit starts.
     pub starts_with_keyword: bool,
-    /// No match can contain a `\n`, so a newline ends every match in progress.
-    pub newline_free: bool,
+    /// The bytes a match can contain. Any other byte ends every match in
+    /// progress; for most token rules a space or quote does, for almost every
+    /// rule a newline does.
+    pub alphabet: ByteSet,
     pub priority: i32,
     pub min_entropy: Option<f64>,
     pub reject_placeholders: bool,
@@ -109,7 +111,7 @@ pub(crate) fn compile_rule(rule: &Rule) -> Result<CompiledRule, Error> {
         secret_group,
         max_len: max_len as u64,
         starts_with_keyword,
-        newline_free: !can_match_newline(&hir),
+        alphabet: match_alphabet(&hir),
         priority: rule.priority,
         min_entropy: rule.min_entropy,
         reject_placeholders: rule.reject_placeholders,
@@ -137,17 +139,60 @@ fn secret_group_min_len(hir: &Hir) -> Option<usize> {
     }
 }
 
-/// Whether any match of `hir` can contain the byte `\n`.
-fn can_match_newline(hir: &Hir) -> bool {
-    match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) => false,
-        HirKind::Literal(lit) => lit.0.contains(&b'\n'),
-        HirKind::Class(Class::Bytes(c)) => c.ranges().iter().any(|r| r.start() <= b'\n' && b'\n' <= r.end()),
-        HirKind::Class(Class::Unicode(c)) => c.ranges().iter().any(|r| r.start() <= '\n' && '\n' <= r.end()),
-        HirKind::Repetition(r) => r.max != Some(0) && can_match_newline(&r.sub),
-        HirKind::Capture(c) => can_match_newline(&c.sub),
-        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().any(can_match_newline),
+/// A set of bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    pub fn insert(&mut self, b: u8) {
+        self.0[(b >> 6) as usize] |= 1 << (b & 63);
     }
+
+    pub fn contains(&self, b: u8) -> bool {
+        self.0[(b >> 6) as usize] & (1 << (b & 63)) != 0
+    }
+
+    pub fn union(&mut self, other: &ByteSet) {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a |= b;
+        }
+    }
+}
+
+/// Every byte that can occur in some match of `hir` (an over-approximation:
+/// bytes of every literal and class that can take part in a match).
+fn match_alphabet(hir: &Hir) -> ByteSet {
+    fn walk(hir: &Hir, set: &mut ByteSet) {
+        match hir.kind() {
+            HirKind::Empty | HirKind::Look(_) => {}
+            HirKind::Literal(lit) => lit.0.iter().for_each(|&b| set.insert(b)),
+            HirKind::Class(Class::Bytes(c)) => {
+                for r in c.iter() {
+                    (r.start()..=r.end()).for_each(|b| set.insert(b));
+                }
+            }
+            HirKind::Class(Class::Unicode(c)) => {
+                for r in c.iter() {
+                    if (r.start() as u32) > 0x7f || (r.end() as u32) > 0x7f {
+                        // Encoded as UTF-8, any byte >= 0x80 may appear.
+                        (0x80..=0xff).for_each(|b| set.insert(b));
+                    }
+                    let (lo, hi) = (r.start() as u32, (r.end() as u32).min(0x7f));
+                    (lo..=hi).for_each(|b| set.insert(b as u8));
+                }
+            }
+            HirKind::Repetition(r) => {
+                if r.max != Some(0) {
+                    walk(&r.sub, set)
+                }
+            }
+            HirKind::Capture(c) => walk(&c.sub, set),
+            HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().for_each(|s| walk(s, set)),
+        }
+    }
+    let mut set = ByteSet::default();
+    walk(hir, &mut set);
+    set
 }
 
 /// Upper bound on the strings tracked while proving `starts_with_keyword`.
@@ -288,7 +333,7 @@ mod tests {
             origin: crate::error::Origin("t.toml".into()),
         };
         let c = compile_rule(&rule).unwrap();
-        (c.starts_with_keyword, c.newline_free, c.max_len)
+        (c.starts_with_keyword, !c.alphabet.contains(b'\n'), c.max_len)
     }
 
     #[test]

@@ -12,15 +12,16 @@
 //! The same code serves whole inputs and streams. On a stream, a match is
 //! *settled* (reported) only when no byte that has not arrived yet could
 //! change it: either `max_len` plus one byte of look-ahead has arrived after
-//! its start, or, for a rule that cannot match `\n`, a newline has arrived
-//! after its start. Everything else waits, and [`advance_rule`] returns the
+//! its start, or a byte that no match of the rule can contain (a newline,
+//! for all but multi-line rules; a space or quote for most tokens) has
+//! arrived after its start. Everything else waits, and [`advance_rule`] returns the
 //! earliest offset at which an unreported match could still start.
 
 use std::ops::Range;
 
 use regex_automata::{Anchored, Input};
 
-use crate::compile::{CompiledRule, LOOK_AHEAD};
+use crate::compile::{ByteSet, CompiledRule, LOOK_AHEAD};
 use crate::prefilter::Hit;
 
 /// The bytes a search can see, with their absolute position.
@@ -34,8 +35,6 @@ pub(crate) struct View<'h> {
     pub floor: u64,
     /// No more input follows `hay`.
     pub is_final: bool,
-    /// Absolute offset of the last `\n` in `hay`, if any.
-    pub last_newline: Option<u64>,
     /// Absolute offset from which a keyword could still begin once more input
     /// arrives (the end, less a trailing keyword prefix).
     pub future_keyword_start: u64,
@@ -53,22 +52,25 @@ impl View<'_> {
     }
 
     /// Whether every possible match of `rule` starting at `start` is fully
-    /// decided by the bytes already here.
+    /// decided by the bytes already here: `max_len` bytes and one byte of
+    /// look-ahead have arrived, or a byte that no match can contain has
+    /// arrived at or after `start` (the match must end before it, and that
+    /// byte is the look-ahead).
     fn settled(&self, rule: &CompiledRule, start: u64) -> bool {
-        self.is_final
-            || start + rule.max_len + LOOK_AHEAD <= self.end()
-            || (rule.newline_free && self.last_newline.is_some_and(|n| n >= start))
+        if self.is_final || start + rule.max_len + LOOK_AHEAD <= self.end() {
+            return true;
+        }
+        self.hay[self.local(start)..].iter().any(|&b| !rule.alphabet.contains(b))
     }
 
-    /// The smallest start at or after `at` that is not settled.
-    fn unsettled_from(&self, rule: &CompiledRule, at: u64) -> u64 {
-        let mut from = at.max(self.end().saturating_sub(rule.max_len));
-        if rule.newline_free {
-            if let Some(n) = self.last_newline {
-                from = from.max(n + 1);
-            }
+    /// The smallest start at or after `at` that is not settled. Cost: at most
+    /// `max_len` bytes examined.
+    pub(crate) fn unsettled_from(&self, max_len: u64, alphabet: &ByteSet, at: u64) -> u64 {
+        let lo = at.max(self.end().saturating_sub(max_len)).min(self.end());
+        match self.hay[self.local(lo)..].iter().rposition(|&b| !alphabet.contains(b)) {
+            Some(i) => lo + i as u64 + 1,
+            None => lo,
         }
-        from
     }
 }
 
@@ -176,7 +178,7 @@ pub(crate) fn advance_rule(
 /// or after `at` that is not settled, tightened to the next hit for rules
 /// whose matches begin at a keyword.
 fn unsettled_frontier(rule: &CompiledRule, cursor: &RuleCursor, from_hit: usize, view: &View<'_>, at: u64) -> u64 {
-    let from = view.unsettled_from(rule, at);
+    let from = view.unsettled_from(rule.max_len, &rule.alphabet, at);
     if !rule.starts_with_keyword {
         return from;
     }
@@ -191,13 +193,7 @@ fn future_frontier(rule: &CompiledRule, cursor: &RuleCursor, view: &View<'_>) ->
     let bound = if rule.starts_with_keyword {
         view.future_keyword_start
     } else {
-        let mut b = (view.end() + 1).saturating_sub(rule.max_len);
-        if rule.newline_free {
-            if let Some(n) = view.last_newline {
-                b = b.max(n + 1);
-            }
-        }
-        b
+        view.unsettled_from(rule.max_len, &rule.alphabet, cursor.next_start)
     };
     bound.max(cursor.next_start)
 }

@@ -203,7 +203,6 @@ impl Scanner {
             base: 0,
             floor: 0,
             is_final: true,
-            last_newline: None,
             future_keyword_start: haystack.len() as u64,
         };
         let mut candidates = vec![];

@@ -17,6 +17,7 @@
 
 use std::collections::VecDeque;
 
+use crate::compile::ByteSet;
 use crate::finding::{resolve, Candidate, Finding, Redaction};
 use crate::matcher::{advance_rule, RuleCursor, View};
 use crate::scan::{LineCounter, Scanner};
@@ -50,13 +51,13 @@ pub(crate) struct StreamCore {
     idle_bounds: IdleBounds,
 }
 
-/// Longest `max_len` among rules whose matches do not begin at a keyword,
-/// split by whether they can match a newline: used to bound the frontier of
-/// rules that have no pending hit in O(1), however many rules there are.
+/// The longest `max_len` and the union of the alphabets of the rules whose
+/// matches do not begin at a keyword: bounds the frontier of all such rules
+/// that have no pending hit at once, however many rules there are.
 #[derive(Debug, Clone, Copy, Default)]
 struct IdleBounds {
-    lead_multiline: u64,
-    lead_single_line: u64,
+    max_len: u64,
+    alphabet: ByteSet,
 }
 
 impl StreamCore {
@@ -64,12 +65,8 @@ impl StreamCore {
         let mut idle_bounds = IdleBounds::default();
         for rule in &scanner.inner().compiled {
             if !rule.starts_with_keyword {
-                let slot = if rule.newline_free {
-                    &mut idle_bounds.lead_single_line
-                } else {
-                    &mut idle_bounds.lead_multiline
-                };
-                *slot = (*slot).max(rule.max_len);
+                idle_bounds.max_len = idle_bounds.max_len.max(rule.max_len);
+                idle_bounds.alphabet.union(&rule.alphabet);
             }
         }
         let n = scanner.inner().compiled.len();
@@ -153,7 +150,6 @@ impl StreamCore {
             base: self.base,
             floor: self.frontier,
             is_final,
-            last_newline: memchr::memrchr(b'\n', &self.buf).map(|i| self.base + i as u64),
             future_keyword_start: end - partial,
         };
         let mut frontier = if is_final { end } else { self.idle_frontier(&view) };
@@ -176,19 +172,11 @@ impl StreamCore {
 
     /// A lower bound on the frontier of every rule without pending hits.
     fn idle_frontier(&self, view: &View<'_>) -> u64 {
-        let end = view.end();
         // Rules whose matches begin at a keyword: the next keyword can begin
         // no earlier than the trailing partial keyword.
         let mut f = view.future_keyword_start;
-        if self.idle_bounds.lead_multiline > 0 {
-            f = f.min((end + 1).saturating_sub(self.idle_bounds.lead_multiline));
-        }
-        if self.idle_bounds.lead_single_line > 0 {
-            let mut b = (end + 1).saturating_sub(self.idle_bounds.lead_single_line);
-            if let Some(n) = view.last_newline {
-                b = b.max(n + 1);
-            }
-            f = f.min(b);
+        if self.idle_bounds.max_len > 0 {
+            f = f.min(view.unsettled_from(self.idle_bounds.max_len, &self.idle_bounds.alphabet, self.frontier));
         }
         f.max(self.frontier)
     }

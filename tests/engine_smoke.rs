@@ -1,0 +1,124 @@
+//! Engine seams, by construction: fixed inputs run whole, chunked at every
+//! size, and against the oracle, with a small rule set that exercises each
+//! path of the matcher (keyword-led rules, a rule led by other bytes, a
+//! multi-line rule, overlapping keywords, a secret group, priorities).
+
+use std::io::Write;
+
+use secretscan::oracle::Oracle;
+use secretscan::{Finding, Scanner};
+
+const RULES: &str = r#"
+[[rules]]
+id = "tok"
+name = "token"
+pattern = '''\btok_[a-z0-9]{8}\b'''
+keywords = ["tok_"]
+priority = 90
+examples = ["x tok_{{lowerdigit:8}} y", "tok_{{digit:8}}"]
+negative_examples = ["tok_abc"]
+
+[[rules]]
+id = "tok-long"
+name = "long token"
+pattern = '''tok_long_[a-z]{4}'''
+keywords = ["tok_long_"]
+priority = 95
+examples = ["tok_long_{{lower:4}}"]
+negative_examples = ["tok_long_12"]
+
+[[rules]]
+id = "pw"
+name = "password"
+pattern = '''(?i)password[ \t]{0,3}[:=][ \t]{0,3}(?P<secret>[^\s'"]{6,30})'''
+keywords = ["password"]
+priority = 10
+reject_placeholders = true
+examples = ["password = {{alnum:12}}"]
+negative_examples = ["password = changeme"]
+
+[[rules]]
+id = "led"
+name = "not keyword-led"
+pattern = '''[a-z]{0,6}XKEY[0-9]{4}'''
+keywords = ["xkey"]
+examples = ["abcXKEY1234"]
+negative_examples = ["XKEY12"]
+
+[[rules]]
+id = "block"
+name = "block"
+pattern = '''-----BEGIN X-----[\s\S]{1,200}?-----END X-----'''
+keywords = ["-----BEGIN X"]
+priority = 80
+examples = ["-----BEGIN X-----{{nl}}{{base64:40}}{{nl}}-----END X-----"]
+negative_examples = ["-----BEGIN X----- no end"]
+"#;
+
+fn scanner() -> Scanner {
+    Scanner::builder().builtin(false).rules_toml("smoke.toml", RULES).build().unwrap()
+}
+
+fn stream_scan(s: &Scanner, input: &[u8], chunk: usize) -> Vec<Finding> {
+    let mut st = s.stream();
+    let mut out = vec![];
+    for c in input.chunks(chunk.max(1)) {
+        out.extend(st.push(c));
+    }
+    out.extend(st.finish());
+    out
+}
+
+fn stream_redact(s: &Scanner, input: &[u8], chunk: usize) -> Vec<u8> {
+    let mut w = s.redact_writer(Vec::new());
+    for c in input.chunks(chunk.max(1)) {
+        w.write_all(c).unwrap();
+    }
+    w.finish().unwrap()
+}
+
+const INPUTS: &[&str] = &[
+    "",
+    "tok_abcd1234",
+    "a tok_abcd1234 b tok_long_abcd tok_zzzz9999\n",
+    "password = hunter22xyz tok_abcd1234\npassword: changeme\n",
+    "xyzXKEY1234 XKEY5678abcdefgXKEY0000\n",
+    "-----BEGIN X-----\nAAAA\nBBBB\n-----END X----- tail tok_1234abcd\n",
+    "-----BEGIN X-----\n-----BEGIN X-----\nzz\n-----END X-----\n",
+    "password=tok_abcd1234xyz\r\npassword=\ttok_long_qwer!!\n",
+    "tok_tok_tok_abcd1234tok_abcd1234 tok_abcd12345",
+    "\u{0}\u{1}tok_abcd1234\u{ff}",
+];
+
+#[test]
+fn engine_equals_oracle_and_streams_equal_whole() {
+    let s = scanner();
+    let oracle = Oracle::new(&s);
+    for input in INPUTS {
+        let input = input.as_bytes();
+        let whole = s.scan(input);
+        assert_eq!(whole, oracle.scan(input), "scan vs oracle on {:?}", String::from_utf8_lossy(input));
+        let redacted = s.redact(input).into_owned();
+        assert_eq!(redacted, oracle.redact(input), "redact vs oracle on {:?}", String::from_utf8_lossy(input));
+        for chunk in 1..=input.len().max(1) {
+            assert_eq!(stream_scan(&s, input, chunk), whole, "stream chunk {chunk} on {:?}", String::from_utf8_lossy(input));
+            assert_eq!(stream_redact(&s, input, chunk), redacted, "redact chunk {chunk} on {:?}", String::from_utf8_lossy(input));
+        }
+    }
+}
+
+#[test]
+fn complete_lines_are_written_at_once() {
+    let s = scanner();
+    let mut w = s.redact_writer(Vec::new());
+    w.write_all(b"hello world\npassword = abcdefgh1\nnext ").unwrap();
+    w.flush().unwrap();
+    assert_eq!(w.get_ref().as_slice(), b"hello world\npassword = [REDACTED:pw]\nnext ");
+    w.write_all(b"tok_").unwrap();
+    w.flush().unwrap();
+    assert_eq!(w.get_ref().as_slice(), b"hello world\npassword = [REDACTED:pw]\nnext ");
+    w.write_all(b"abcd1234 and more").unwrap();
+    w.flush().unwrap();
+    // "tok_abcd1234" is settled by the following space (no \n in the rule).
+    assert!(w.get_ref().starts_with(b"hello world\npassword = [REDACTED:pw]\nnext [REDACTED:tok] and"), "{:?}", String::from_utf8_lossy(w.get_ref()));
+}
