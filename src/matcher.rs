@@ -167,11 +167,19 @@ pub(crate) fn advance_rule(
         }
         i = j;
     }
-    cursor.hits.drain(..i);
     if view.is_final {
+        cursor.hits.clear();
         return end;
     }
-    frontier.unwrap_or_else(|| future_frontier(rule, cursor, view))
+    let frontier = frontier.unwrap_or_else(|| future_frontier(rule, cursor, view));
+    // No match starts before the frontier, so the iteration may resume
+    // there: hits behind it are dropped and never searched again, which keeps
+    // a stream of dense keyword hits (`ghp_ghp_…`) linear.
+    debug_assert!(frontier >= cursor.next_start);
+    cursor.next_start = frontier;
+    let behind = cursor.hits.partition_point(|h| h.start < frontier);
+    cursor.hits.drain(..behind.max(i));
+    frontier
 }
 
 /// The frontier when a window could not be finished: the first position at
