@@ -1,2 +1,509 @@
 //! Reports: findings rendered for people (`path:line:col rule-id preview`)
 //! and machines (JSON, JSONL). Secrets never appear unless asked for.
+//!
+//! Every format is a [`Sink`]: the caller pushes one [`Record`] per finding,
+//! in the order it wants them shown, then calls [`Sink::finish`]. The CLI's
+//! `scan` command is one such caller; any program holding findings can
+//! render the same reports.
+//!
+//! ```
+//! use secretscan::report::{Format, Record};
+//!
+//! let scanner = secretscan::Scanner::builtin();
+//! // Assembled at run time so no complete token sits in the source.
+//! let token = format!("ghp_{}", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8");
+//! let text = format!("GITHUB_TOKEN={token}\n");
+//! let findings = scanner.scan(text.as_bytes());
+//!
+//! let mut out = Vec::new();
+//! let mut sink = Format::Human.sink(&mut out);
+//! for finding in &findings {
+//!     sink.record(&Record::new(&scanner, ".env", finding)).unwrap();
+//! }
+//! sink.finish().unwrap();
+//! drop(sink);
+//! assert_eq!(String::from_utf8(out).unwrap(), ".env:1:14 github-pat ghp_…\n");
+//! ```
+//!
+//! # Untrusted text
+//!
+//! Paths, rule names and matched bytes come from the input, and a report
+//! may go straight to a terminal. The human format escapes control
+//! characters (see [`escape_text`]) so that no input can move the cursor,
+//! change colours or forge report lines; JSON escapes them by its own rules.
+
+use std::borrow::Cow;
+use std::fmt::{self, Write as _};
+use std::io::{self, Write};
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::finding::{Finding, Fingerprint};
+use crate::scan::Scanner;
+
+/// A report format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Format {
+    /// One line per finding: `path:line:col rule-id preview`, with the
+    /// secret appended when the record carries it. Control characters are
+    /// escaped.
+    Human,
+    /// One JSON array of objects (see [`Record`] for the fields), one object
+    /// per line.
+    Json,
+    /// One JSON object per line (JSON Lines).
+    Jsonl,
+}
+
+impl Format {
+    /// A sink writing this format to `out`.
+    ///
+    /// The sink does not buffer: give it a buffered writer. It flushes `out`
+    /// in [`Sink::finish`].
+    pub fn sink<'w, W: Write + 'w>(self, out: W) -> Box<dyn Sink + 'w> {
+        match self {
+            Format::Human => Box::new(HumanWriter::new(out)),
+            Format::Json => Box::new(JsonWriter::new(out)),
+            Format::Jsonl => Box::new(JsonlWriter::new(out)),
+        }
+    }
+}
+
+/// One finding as a report shows it: where it was found, which rule found
+/// it, and (only when the caller asks for it) the secret itself.
+///
+/// In JSON a record is an object with the fields `path`, `rule_id`,
+/// `rule_name`, `line`, `column` (both 1-based), `offset` and `end` (the
+/// secret's byte span), `fingerprint`, `preview`, and `secret` only when
+/// [`Record::secret`] is set.
+#[derive(Clone, Copy, Debug)]
+pub struct Record<'a> {
+    /// The input's name as shown to the user: a path, or `<stdin>`.
+    pub path: &'a str,
+    /// The rule's human-readable name.
+    pub rule_name: &'a str,
+    /// The finding.
+    pub finding: &'a Finding,
+    /// The secret's bytes, to be printed; `None` (the default) keeps the
+    /// secret out of the report.
+    pub secret: Option<&'a [u8]>,
+}
+
+impl<'a> Record<'a> {
+    /// A record of `finding`, found by `scanner` in the input named `path`.
+    /// By default, the secret is not shown.
+    pub fn new(scanner: &'a Scanner, path: &'a str, finding: &'a Finding) -> Record<'a> {
+        let rule_name = scanner
+            .rules()
+            .get(finding.rule_index)
+            .map_or("", |rule| rule.name.as_str());
+        Record {
+            path,
+            rule_name,
+            finding,
+            secret: None,
+        }
+    }
+
+    /// The same record, showing `secret` (the bytes at the finding's
+    /// secret span).
+    pub fn with_secret(self, secret: &'a [u8]) -> Record<'a> {
+        Record {
+            secret: Some(secret),
+            ..self
+        }
+    }
+}
+
+/// A push-model consumer of report records.
+///
+/// Callers push records in the order they should appear, then call
+/// [`Sink::finish`] once. A sink may ask the caller to stop early by
+/// returning `Ok(false)` from [`Sink::record`].
+pub trait Sink {
+    /// Writes one record. Returns whether the caller should go on.
+    ///
+    /// # Errors
+    ///
+    /// The output's errors (a closed pipe is [`io::ErrorKind::BrokenPipe`]).
+    fn record(&mut self, record: &Record<'_>) -> io::Result<bool>;
+
+    /// Ends the report (for JSON, closes the array) and flushes the output.
+    ///
+    /// # Errors
+    ///
+    /// The output's errors.
+    fn finish(&mut self) -> io::Result<()>;
+}
+
+impl<S: Sink + ?Sized> Sink for &mut S {
+    fn record(&mut self, record: &Record<'_>) -> io::Result<bool> {
+        (**self).record(record)
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        (**self).finish()
+    }
+}
+
+impl<S: Sink + ?Sized> Sink for Box<S> {
+    fn record(&mut self, record: &Record<'_>) -> io::Result<bool> {
+        (**self).record(record)
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        (**self).finish()
+    }
+}
+
+/// Writes `path:line:col rule-id preview` lines, plus ` secret` when the
+/// record carries it; control characters escaped.
+#[derive(Debug)]
+pub struct HumanWriter<W> {
+    out: W,
+    line: String,
+}
+
+impl<W: Write> HumanWriter<W> {
+    /// A human-format writer into `out`.
+    pub fn new(out: W) -> HumanWriter<W> {
+        HumanWriter {
+            out,
+            line: String::new(),
+        }
+    }
+}
+
+impl<W: Write> Sink for HumanWriter<W> {
+    fn record(&mut self, r: &Record<'_>) -> io::Result<bool> {
+        let f = r.finding;
+        self.line.clear();
+        // Writing into a String cannot fail.
+        let _ = write!(
+            self.line,
+            "{}:{}:{} {} {}",
+            escape_text(r.path),
+            f.line,
+            f.column,
+            escape_text(&f.rule_id),
+            escape_text(&f.preview)
+        );
+        if let Some(secret) = r.secret {
+            let _ = write!(self.line, " {}", escape_bytes(secret));
+        }
+        self.line.push('\n');
+        self.out.write_all(self.line.as_bytes())?;
+        Ok(true)
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// The JSON shape of a [`Record`].
+#[derive(Serialize)]
+struct JsonRecord<'a> {
+    path: &'a str,
+    rule_id: &'a str,
+    rule_name: &'a str,
+    line: u64,
+    column: u64,
+    offset: u64,
+    end: u64,
+    fingerprint: Fingerprint,
+    preview: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<Cow<'a, str>>,
+}
+
+impl<'a> JsonRecord<'a> {
+    fn of(r: &Record<'a>) -> JsonRecord<'a> {
+        let f = r.finding;
+        JsonRecord {
+            path: r.path,
+            rule_id: &f.rule_id,
+            rule_name: r.rule_name,
+            line: f.line,
+            column: f.column,
+            offset: f.secret.start,
+            end: f.secret.end,
+            fingerprint: f.fingerprint,
+            preview: &f.preview,
+            // NOTE: JSON strings are Unicode, so a secret that is not UTF-8
+            // (rare: rules match text) shows its bad bytes as U+FFFD.
+            secret: r.secret.map(String::from_utf8_lossy),
+        }
+    }
+}
+
+/// Writes one JSON array, one object per line.
+#[derive(Debug)]
+pub struct JsonWriter<W> {
+    out: W,
+    records: u64,
+}
+
+impl<W: Write> JsonWriter<W> {
+    /// A JSON-array writer into `out`.
+    pub fn new(out: W) -> JsonWriter<W> {
+        JsonWriter { out, records: 0 }
+    }
+}
+
+impl<W: Write> Sink for JsonWriter<W> {
+    fn record(&mut self, r: &Record<'_>) -> io::Result<bool> {
+        self.out
+            .write_all(if self.records == 0 { b"[\n" } else { b",\n" })?;
+        serde_json::to_writer(&mut self.out, &JsonRecord::of(r))?;
+        self.records += 1;
+        Ok(true)
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.out
+            .write_all(if self.records == 0 { b"[]\n" } else { b"\n]\n" })?;
+        self.out.flush()
+    }
+}
+
+/// Writes one JSON object per line.
+#[derive(Debug)]
+pub struct JsonlWriter<W> {
+    out: W,
+}
+
+impl<W: Write> JsonlWriter<W> {
+    /// A JSON Lines writer into `out`.
+    pub fn new(out: W) -> JsonlWriter<W> {
+        JsonlWriter { out }
+    }
+}
+
+impl<W: Write> Sink for JsonlWriter<W> {
+    fn record(&mut self, r: &Record<'_>) -> io::Result<bool> {
+        serde_json::to_writer(&mut self.out, &JsonRecord::of(r))?;
+        self.out.write_all(b"\n")?;
+        Ok(true)
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// `text` with every character that a terminal could act on escaped:
+/// ASCII and C1 control characters (`\n`, `\r`, `\t`, `\x1b`, `\u{9b}`, …)
+/// and the invisible bidirectional-text controls that can reorder what is
+/// shown. Borrowed when there is nothing to escape.
+///
+/// ```
+/// use secretscan::report::escape_text;
+/// assert_eq!(escape_text("plain/path.txt"), "plain/path.txt");
+/// assert_eq!(escape_text("evil\x1b[2Jname\n"), "evil\\x1b[2Jname\\n");
+/// ```
+pub fn escape_text(text: &str) -> Cow<'_, str> {
+    escape_text_with(text, false)
+}
+
+/// Like [`escape_text`], but newlines and tabs are kept: for multi-line
+/// messages such as errors, which may quote a rule file.
+pub fn escape_message(text: &str) -> Cow<'_, str> {
+    escape_text_with(text, true)
+}
+
+fn escape_text_with(text: &str, keep_layout: bool) -> Cow<'_, str> {
+    let needs = |c: char| is_dangerous(c) && !(keep_layout && (c == '\n' || c == '\t'));
+    if !text.chars().any(needs) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if needs(c) {
+            push_escaped(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `bytes` as text for a terminal: valid UTF-8 as in [`escape_text`], and
+/// each byte that is not part of valid UTF-8 as `\xNN`.
+///
+/// ```
+/// use secretscan::report::escape_bytes;
+/// assert_eq!(escape_bytes(b"ok\xff\x00"), "ok\\xff\\x00");
+/// ```
+pub fn escape_bytes(bytes: &[u8]) -> Cow<'_, str> {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return escape_text(text);
+    }
+    let mut out = String::with_capacity(bytes.len() + 8);
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(&escape_text(chunk.valid()));
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The name of `path` as reports show it: the path as given, with bytes
+/// that are not valid UTF-8 written as `\xNN` (on Unix) rather than lost.
+/// Control characters are kept here; the human format escapes them.
+pub fn path_name(path: &Path) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let bytes = path.as_os_str().as_bytes();
+        match std::str::from_utf8(bytes) {
+            Ok(text) => text.to_string(),
+            Err(_) => {
+                let mut out = String::with_capacity(bytes.len() + 8);
+                for chunk in bytes.utf8_chunks() {
+                    out.push_str(chunk.valid());
+                    for b in chunk.invalid() {
+                        let _ = write!(out, "\\x{b:02x}");
+                    }
+                }
+                out
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        path.to_string_lossy().into_owned()
+    }
+}
+
+/// Characters a terminal may interpret: C0/C1 controls, DEL, and the
+/// bidirectional formatting characters (Trojan Source).
+fn is_dangerous(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if (c as u32) < 0x80 => {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        }
+        c => {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Format::Human => "human",
+            Format::Json => "json",
+            Format::Jsonl => "jsonl",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One finding of a demo rule (built through the public API, so the
+    /// test does not depend on `Finding`'s private layout).
+    fn demo() -> (Scanner, Finding) {
+        let scanner = Scanner::builder()
+            .builtin(false)
+            .rules_toml(
+                "demo.toml",
+                "[[rules]]\nid = 'demo-key'\nname = 'Demo key'\npattern = 'demo_[a-z]{12}'\nkeywords = ['demo_']\n",
+            )
+            .build()
+            .unwrap();
+        let findings = scanner.scan(b"line one\nab demo_abcdefghijkl\n");
+        assert_eq!(findings.len(), 1);
+        (scanner, findings[0].clone())
+    }
+
+    fn render(format: Format, records: &[Record<'_>]) -> String {
+        let mut out = Vec::new();
+        let mut sink = format.sink(&mut out);
+        for r in records {
+            assert!(sink.record(r).unwrap());
+        }
+        sink.finish().unwrap();
+        drop(sink);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn human_lines_escape_untrusted_text() {
+        let (scanner, f) = demo();
+        let out = render(
+            Format::Human,
+            &[Record::new(&scanner, "a\x1b]0;x\x07\nb", &f)],
+        );
+        assert_eq!(out, "a\\x1b]0;x\\x07\\nb:2:4 demo-key demo…\n");
+        let out = render(
+            Format::Human,
+            &[Record::new(&scanner, "p", &f).with_secret(b"demo\x1b[31m\xff")],
+        );
+        assert_eq!(out, "p:2:4 demo-key demo… demo\\x1b[31m\\xff\n");
+    }
+
+    #[test]
+    fn json_is_one_array_and_hides_the_secret() {
+        let (scanner, f) = demo();
+        assert_eq!(render(Format::Json, &[]), "[]\n");
+        let out = render(
+            Format::Json,
+            &[
+                Record::new(&scanner, "x", &f),
+                Record::new(&scanner, "y", &f),
+            ],
+        );
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v.as_array().unwrap().len(), 2);
+        assert_eq!(v[1]["path"], "y");
+        assert_eq!(v[0]["rule_name"], "Demo key");
+        assert_eq!(v[0]["offset"], 12);
+        assert_eq!(v[0]["end"], 29);
+        assert_eq!(
+            v[0]["fingerprint"],
+            Fingerprint::of(b"demo_abcdefghijkl").to_string()
+        );
+        assert!(v[0].get("secret").is_none());
+    }
+
+    #[test]
+    fn jsonl_is_one_object_per_line() {
+        let (scanner, f) = demo();
+        let records = [
+            Record::new(&scanner, "x", &f),
+            Record::new(&scanner, "y", &f).with_secret(b"s3cr3t"),
+        ];
+        let out = render(Format::Jsonl, &records);
+        let lines: Vec<serde_json::Value> = out
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0]["line"], 2);
+        assert_eq!(lines[0]["column"], 4);
+        assert!(lines[0].get("secret").is_none());
+        assert_eq!(lines[1]["secret"], "s3cr3t");
+    }
+
+    #[test]
+    fn escaping() {
+        assert!(matches!(escape_text("fine ünïcode"), Cow::Borrowed(_)));
+        assert_eq!(escape_text("\u{9b}2J\u{202e}"), "\\u{9b}2J\\u{202e}");
+        assert_eq!(escape_message("line 1\n\tline 2\r"), "line 1\n\tline 2\\r");
+        assert_eq!(escape_bytes(b"a\xc3\xa9\xc3"), "a\u{e9}\\xc3");
+    }
+}

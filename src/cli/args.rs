@@ -1,0 +1,164 @@
+//! The command line as written: clap's view of the arguments, before any
+//! validation. [`super::config`] turns it into a [`super::config::Config`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Find and redact secrets (API keys, tokens, private keys, passwords) in
+/// files and streams.
+#[derive(Debug, Parser)]
+#[command(name = "secretscan", version, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the rules come from; accepted by every subcommand.
+#[derive(Debug, Args)]
+pub struct RuleArgs {
+    /// Add the rules in this TOML file to the built-in pack (repeatable).
+    #[arg(long = "rules", value_name = "FILE", global = true)]
+    pub rule_files: Vec<PathBuf>,
+    /// Leave out the built-in rules (then at least one --rules is needed).
+    #[arg(long, global = true)]
+    pub no_builtin: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files, directories (recursively, hidden and ignored files
+    /// included, `.git` skipped) or stdin, and report the secrets found.
+    ///
+    /// Exit status: 0 when nothing was found, 1 when secrets were found,
+    /// 2 when an error occurred (an unreadable path), whatever was found.
+    Scan(ScanArgs),
+    /// Copy input to output with every secret replaced by
+    /// `[REDACTED:<rule-id>]`, as a stream: each line goes out as soon as it
+    /// is complete.
+    Redact(RedactArgs),
+    /// List the rules, or check them against their own examples.
+    Rules(RulesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan; `-` is stdin. With none, stdin is
+    /// scanned when it is not a terminal.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The report format.
+    #[arg(long, value_enum, default_value_t = ScanFormat::Human)]
+    pub format: ScanFormat,
+    /// Print each secret's value too. By default, only a masked preview
+    /// and a fingerprint are shown.
+    #[arg(long)]
+    pub show_secrets: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScanFormat {
+    /// `path:line:col rule-id preview`, one line per finding.
+    Human,
+    /// One JSON array of finding objects.
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+pub struct RedactArgs {
+    /// The file to read; `-` or none reads stdin.
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Write to this file instead of stdout (`-` is stdout).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct RulesArgs {
+    #[command(subcommand)]
+    pub action: Option<RulesAction>,
+    #[command(flatten)]
+    pub list: ListArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesAction {
+    /// List the rules: id, name, priority and keywords (the default).
+    List(ListArgs),
+    /// Run every rule's examples and negative examples through the engine.
+    ///
+    /// With FILEs, checks only the rules in those files; otherwise the
+    /// built-in pack (plus any --rules). Exit status 1 when an example fails.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// The listing format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// An aligned table.
+    Human,
+    /// One JSON array of rule objects.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Rule files to check on their own, without the built-in pack.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn rule_options_are_global() {
+        let cli = Cli::try_parse_from([
+            "secretscan",
+            "scan",
+            "--rules",
+            "a.toml",
+            "x",
+            "--no-builtin",
+        ])
+        .unwrap();
+        assert_eq!(cli.rules.rule_files, vec![PathBuf::from("a.toml")]);
+        assert!(cli.rules.no_builtin);
+        let cli = Cli::try_parse_from([
+            "secretscan",
+            "--rules",
+            "a.toml",
+            "rules",
+            "check",
+            "b.toml",
+        ])
+        .unwrap();
+        assert_eq!(cli.rules.rule_files, vec![PathBuf::from("a.toml")]);
+        assert!(matches!(
+            cli.command,
+            Command::Rules(RulesArgs {
+                action: Some(RulesAction::Check(_)),
+                ..
+            })
+        ));
+    }
+}

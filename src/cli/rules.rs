@@ -1,0 +1,118 @@
+//! `secretscan rules`: list the rules, or check them against their own
+//! examples.
+
+use std::io::{self, BufWriter, Write};
+
+use anyhow::{Context, Result};
+use secretscan::report::{escape_message, escape_text};
+use secretscan::rules::check::check as check_rules;
+use secretscan::Scanner;
+use serde::Serialize;
+
+use super::args::ListFormat;
+use super::Exit;
+
+#[derive(Serialize)]
+struct RuleRow<'a> {
+    id: &'a str,
+    name: &'a str,
+    priority: i32,
+    keywords: &'a [String],
+    origin: String,
+}
+
+/// Prints the rule table (id, name, priority, keywords) or a JSON array.
+pub fn list(scanner: &Scanner, format: ListFormat) -> Result<Exit> {
+    let rows: Vec<RuleRow<'_>> = scanner
+        .rules()
+        .iter()
+        .map(|r| RuleRow {
+            id: &r.id,
+            name: &r.name,
+            priority: r.priority,
+            keywords: &r.keywords,
+            origin: r.origin.to_string(),
+        })
+        .collect();
+    let mut out = BufWriter::new(io::stdout().lock());
+    match format {
+        ListFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &rows).context("<stdout>: write error")?;
+            writeln!(out).context("<stdout>: write error")?;
+        }
+        ListFormat::Human => write_table(&mut out, &rows).context("<stdout>: write error")?,
+    }
+    out.flush().context("<stdout>: write error")?;
+    Ok(Exit::Clean)
+}
+
+fn write_table(out: &mut impl Write, rows: &[RuleRow<'_>]) -> io::Result<()> {
+    // Rule files are input too: names and keywords are escaped.
+    let cells: Vec<[String; 4]> = rows
+        .iter()
+        .map(|r| {
+            let keywords: Vec<String> = r
+                .keywords
+                .iter()
+                .map(|k| escape_text(k).into_owned())
+                .collect();
+            [
+                escape_text(r.id).into_owned(),
+                escape_text(r.name).into_owned(),
+                r.priority.to_string(),
+                keywords.join(", "),
+            ]
+        })
+        .collect();
+    let header = ["ID", "NAME", "PRIORITY", "KEYWORDS"].map(String::from);
+    let mut widths = [0usize; 3];
+    for row in std::iter::once(&header).chain(&cells) {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    for row in std::iter::once(&header).chain(&cells) {
+        let [id, name, priority, keywords] = row;
+        writeln!(
+            out,
+            "{id:<w0$}  {name:<w1$}  {priority:>w2$}  {keywords}",
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        )?;
+    }
+    Ok(())
+}
+
+/// Runs every rule's examples; prints each failure and a summary line.
+/// Exit 1 when any example fails.
+pub fn check(scanner: &Scanner) -> Result<Exit> {
+    let report = check_rules(scanner);
+    let mut out = BufWriter::new(io::stdout().lock());
+    let mut write = || -> io::Result<()> {
+        for failure in &report.failures {
+            writeln!(out, "{}", escape_message(&failure.to_string()))?;
+        }
+        if !report.without_examples.is_empty() {
+            writeln!(
+                out,
+                "note: rules without examples: {}",
+                escape_text(&report.without_examples.join(", "))
+            )?;
+        }
+        writeln!(
+            out,
+            "{} rules, {} examples, {} failures",
+            report.rules,
+            report.examples,
+            report.failures.len()
+        )?;
+        out.flush()
+    };
+    write().context("<stdout>: write error")?;
+    Ok(if report.failures.is_empty() {
+        Exit::Clean
+    } else {
+        Exit::Found
+    })
+}
