@@ -7,6 +7,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Find and redact secrets (API keys, tokens, private keys, passwords) in
 /// files and streams.
+///
+/// Reports show where each secret is, which rule found it, a masked preview
+/// and a fingerprint; never the secret itself unless asked.
 #[derive(Debug, Parser)]
 #[command(name = "secretscan", version, max_term_width = 100)]
 pub struct Cli {
@@ -29,15 +32,26 @@ pub struct RuleArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scan files, directories (recursively, hidden and ignored files
-    /// included, `.git` skipped) or stdin, and report the secrets found.
+    /// Report the secrets in files, directory trees or stdin.
     ///
-    /// Exit status: 0 when nothing was found, 1 when secrets were found,
-    /// 2 when an error occurred (an unreadable path), whatever was found.
+    /// Directories are walked recursively with hidden and gitignored files
+    /// included (a leaked key hides in `.env` files as much as anywhere);
+    /// only `.git` directories are skipped, and symbolic links inside a tree
+    /// are not followed. Binary files are scanned too. Output is sorted by
+    /// path, then by position.
+    ///
+    /// Exit status: 0 when nothing was found, 1 when secrets were found, 2
+    /// when an error occurred (such as an unreadable path), whatever was
+    /// found.
     Scan(ScanArgs),
     /// Copy input to output with every secret replaced by
-    /// `[REDACTED:<rule-id>]`, as a stream: each line goes out as soon as it
-    /// is complete.
+    /// `[REDACTED:<rule-id>]`.
+    ///
+    /// A stream: each complete line is written as soon as it is read, and
+    /// only bytes that could still be part of a secret are held back, so
+    /// `tail -f app.log | secretscan redact` shows every line at once.
+    /// Input need not be text; every byte that is not part of a secret is
+    /// copied unchanged. Exit status 0, or 2 on an error.
     Redact(RedactArgs),
     /// List the rules, or check them against their own examples.
     Rules(RulesArgs),
@@ -93,7 +107,8 @@ pub enum RulesAction {
     List(ListArgs),
     /// Run every rule's examples and negative examples through the engine.
     ///
-    /// With FILEs, checks only the rules in those files; otherwise the
+    /// Prints each failure (file, rule id, example and why) and a summary
+    /// line. With FILEs, checks only the rules in those files; otherwise the
     /// built-in pack (plus any --rules). Exit status 1 when an example fails.
     Check(CheckArgs),
 }

@@ -6,7 +6,7 @@ use std::io::{self, BufWriter, Write};
 use anyhow::{Context, Result};
 use secretscan::report::{escape_message, escape_text};
 use secretscan::rules::check::check as check_rules;
-use secretscan::Scanner;
+use secretscan::{Rotation, Scanner};
 use serde::Serialize;
 
 use super::args::ListFormat;
@@ -19,6 +19,8 @@ struct RuleRow<'a> {
     priority: i32,
     keywords: &'a [String],
     origin: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rotate: Option<&'a Rotation>,
 }
 
 /// Prints the rule table (id, name, priority, keywords) or a JSON array.
@@ -32,6 +34,7 @@ pub fn list(scanner: &Scanner, format: ListFormat) -> Result<Exit> {
             priority: r.priority,
             keywords: &r.keywords,
             origin: r.origin.to_string(),
+            rotate: r.rotate.as_ref(),
         })
         .collect();
     let mut out = BufWriter::new(io::stdout().lock());
