@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, Context, Result};
 use ignore::WalkBuilder;
 use rayon::prelude::*;
-use secretscan::report::{escape_message, Record};
+use secretscan::report::{escape_message, path_name, Record};
 use secretscan::{Finding, Scanner};
 
 use super::config::{Input, ScanConfig};
@@ -131,15 +131,39 @@ fn walk(root: &Path, files: &mut Vec<PathBuf>, outcomes: &mut Vec<Outcome>) {
             Ok(_) => {}
             Err(err) => {
                 let path = error_path(&err).unwrap_or(root).to_path_buf();
-                // ignore's message already names the path.
+                // `path: OS error`, as for files; ignore's own message
+                // would name the path twice.
+                let error = match err.io_error().and_then(os_error) {
+                    Some(os) => anyhow!("{}: {os}", path_name(&path)),
+                    None => anyhow!(err),
+                };
                 outcomes.push(Outcome {
                     input: Input::Path(path),
                     hits: vec![],
-                    error: Some(anyhow!(err)),
+                    error: Some(error),
                 });
             }
         }
     }
+}
+
+/// The operating system's error under `io` (ignore wraps walkdir's error,
+/// which wraps the OS error).
+fn os_error(io: &io::Error) -> Option<io::Error> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(io);
+    while let Some(e) = cause {
+        if let Some(io) = e.downcast_ref::<io::Error>() {
+            if let Some(code) = io.raw_os_error() {
+                return Some(io::Error::from_raw_os_error(code));
+            }
+            if let Some(inner) = io.get_ref() {
+                cause = Some(inner);
+                continue;
+            }
+        }
+        cause = e.source();
+    }
+    None
 }
 
 fn error_path(err: &ignore::Error) -> Option<&Path> {
