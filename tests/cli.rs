@@ -543,6 +543,27 @@ fn scan_reads_stdin_from_a_pipe_or_dash() {
 }
 
 #[test]
+fn scan_without_paths_on_a_terminal_is_a_usage_error() {
+    // util-linux `script` runs the command with a pseudo-terminal as stdin.
+    let probe = StdCommand::new("script")
+        .args(["-qec", "true", "/dev/null"])
+        .stdin(Stdio::null())
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: no util-linux `script` to provide a terminal");
+        return;
+    }
+    let output = StdCommand::new("script")
+        .args(["-qec", &format!("'{BIN}' scan"), "/dev/null"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("stdin is a terminal"), "{text}");
+}
+
+#[test]
 fn nonexistent_path_is_reported_and_the_rest_scanned() {
     let (dir, _) = secret_tree();
     let missing = dir.path().join("no-such-file.txt");
