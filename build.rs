@@ -7,15 +7,25 @@ fn main() {
     println!("cargo:rerun-if-changed=patterns");
     let mut files: Vec<String> = fs::read_dir("patterns")
         .expect("patterns/ exists at the crate root")
-        .map(|e| e.expect("readable patterns/ entry").file_name().to_string_lossy().into_owned())
+        .map(|e| {
+            e.expect("readable patterns/ entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .filter(|name| name.ends_with(".toml"))
         .collect();
     files.sort();
     let mut code = String::from("/// Built-in rule files: (file name, contents), sorted by name.\npub(crate) static BUILTIN_RULE_FILES: &[(&str, &str)] = &[\n");
     for name in &files {
         println!("cargo:rerun-if-changed=patterns/{name}");
-        let abs = Path::new(&env::var("CARGO_MANIFEST_DIR").unwrap()).join("patterns").join(name);
-        code.push_str(&format!("    ({name:?}, include_str!({:?})),\n", abs.display().to_string()));
+        let abs = Path::new(&env::var("CARGO_MANIFEST_DIR").unwrap())
+            .join("patterns")
+            .join(name);
+        code.push_str(&format!(
+            "    ({name:?}, include_str!({:?})),\n",
+            abs.display().to_string()
+        ));
     }
     code.push_str("];\n");
     let out = Path::new(&env::var("OUT_DIR").unwrap()).join("builtin_rules.rs");

@@ -49,12 +49,17 @@ pub(crate) fn syntax_config() -> syntax::Config {
     syntax::Config::new().unicode(false).utf8(false)
 }
 
-fn parse_hir(pattern: &str) -> Result<Hir, regex_syntax::Error> {
-    regex_syntax::ParserBuilder::new().unicode(false).utf8(false).build().parse(pattern)
+fn parse_hir(pattern: &str) -> Result<Hir, Box<regex_syntax::Error>> {
+    regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .map_err(Box::new)
 }
 
 /// Builds a regex for `pattern` with the engine's configuration.
-pub(crate) fn build_regex(pattern: &str) -> Result<Regex, meta::BuildError> {
+pub(crate) fn build_regex(pattern: &str) -> Result<Regex, Box<meta::BuildError>> {
     Regex::builder()
         .syntax(syntax_config())
         .configure(
@@ -65,6 +70,7 @@ pub(crate) fn build_regex(pattern: &str) -> Result<Regex, meta::BuildError> {
                 .hybrid_cache_capacity(4 * 1024 * 1024),
         )
         .build(pattern)
+        .map_err(Box::new)
 }
 
 /// Compiles one rule.
@@ -82,7 +88,9 @@ pub(crate) fn compile_rule(rule: &Rule) -> Result<CompiledRule, Error> {
     }
     let hir = parse_hir(&rule.pattern).map_err(|e| fail(RuleProblem::Regex(e.to_string())))?;
     let props = hir.properties();
-    let max_len = props.maximum_len().ok_or_else(|| fail(RuleProblem::Unbounded))?;
+    let max_len = props
+        .maximum_len()
+        .ok_or_else(|| fail(RuleProblem::Unbounded))?;
     if max_len > MAX_MATCH_LEN {
         return Err(fail(RuleProblem::TooLong {
             len: max_len,
@@ -99,7 +107,11 @@ pub(crate) fn compile_rule(rule: &Rule) -> Result<CompiledRule, Error> {
     }
     let regex = build_regex(&rule.pattern).map_err(|e| fail(RuleProblem::Regex(e.to_string())))?;
     let secret_group = regex.group_info().to_index(PatternID::ZERO, "secret");
-    let keywords: Vec<Vec<u8>> = rule.keywords.iter().map(|k| k.as_bytes().to_ascii_lowercase()).collect();
+    let keywords: Vec<Vec<u8>> = rule
+        .keywords
+        .iter()
+        .map(|k| k.as_bytes().to_ascii_lowercase())
+        .collect();
     let starts_with_keyword = match lowered_prefixes(&hir) {
         Some(prefixes) => prefixes
             .iter()
@@ -120,7 +132,10 @@ pub(crate) fn compile_rule(rule: &Rule) -> Result<CompiledRule, Error> {
 
 /// Compiles every rule and the shared prefilter.
 pub(crate) fn compile_all(rules: &[Rule]) -> Result<(Vec<CompiledRule>, Prefilter), Error> {
-    let compiled = rules.iter().map(compile_rule).collect::<Result<Vec<_>, _>>()?;
+    let compiled = rules
+        .iter()
+        .map(compile_rule)
+        .collect::<Result<Vec<_>, _>>()?;
     let keywords: Vec<Vec<String>> = rules.iter().map(|r| r.keywords.clone()).collect();
     Ok((compiled, Prefilter::new(&keywords)))
 }
@@ -133,7 +148,9 @@ fn secret_group_min_len(hir: &Hir) -> Option<usize> {
             }
             secret_group_min_len(&c.sub)
         }
-        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().find_map(secret_group_min_len),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+            subs.iter().find_map(secret_group_min_len)
+        }
         HirKind::Repetition(r) => secret_group_min_len(&r.sub),
         _ => None,
     }
@@ -187,7 +204,9 @@ fn match_alphabet(hir: &Hir) -> ByteSet {
                 }
             }
             HirKind::Capture(c) => walk(&c.sub, set),
-            HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().for_each(|s| walk(s, set)),
+            HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+                subs.iter().for_each(|s| walk(s, set))
+            }
         }
     }
     let mut set = ByteSet::default();
@@ -282,7 +301,12 @@ fn lowered_prefixes(hir: &Hir) -> Option<Vec<Vec<u8>>> {
             for sub in subs {
                 match lowered_exact(sub) {
                     Some(exact) => acc = product(&acc, &exact)?,
-                    None => return product(&acc, &lowered_prefixes(sub).unwrap_or_else(|| vec![vec![]])),
+                    None => {
+                        return product(
+                            &acc,
+                            &lowered_prefixes(sub).unwrap_or_else(|| vec![vec![]]),
+                        )
+                    }
                 }
             }
             Some(acc)
@@ -333,18 +357,37 @@ mod tests {
             origin: crate::error::Origin("t.toml".into()),
         };
         let c = compile_rule(&rule).unwrap();
-        (c.starts_with_keyword, !c.alphabet.contains(b'\n'), c.max_len)
+        (
+            c.starts_with_keyword,
+            !c.alphabet.contains(b'\n'),
+            c.max_len,
+        )
     }
 
     #[test]
     fn derives_shape() {
-        assert_eq!(shape(r"\bghp_[A-Za-z0-9]{36}\b", &["ghp_"]), (true, true, 40));
-        assert_eq!(shape(r"(?i)(?:pass(?:word)?|pwd)[ \t]{0,3}=[^\s]{8,20}", &["pass", "pwd"]), (true, true, 32));
-        assert_eq!(shape(r"[a-z]{0,4}AKIA[A-Z0-9]{16}", &["akia"]), (false, true, 24));
-        let (lead, nl, _) = shape(r"-----BEGIN KEY-----[\s\S]{1,100}?-----END KEY-----", &["-----begin"]);
+        assert_eq!(
+            shape(r"\bghp_[A-Za-z0-9]{36}\b", &["ghp_"]),
+            (true, true, 40)
+        );
+        assert_eq!(
+            shape(
+                r"(?i)(?:pass(?:word)?|pwd)[ \t]{0,3}=[^\s]{8,20}",
+                &["pass", "pwd"]
+            ),
+            (true, true, 32)
+        );
+        assert_eq!(
+            shape(r"[a-z]{0,4}AKIA[A-Z0-9]{16}", &["akia"]),
+            (false, true, 24)
+        );
+        let (lead, nl, _) = shape(
+            r"-----BEGIN KEY-----[\s\S]{1,100}?-----END KEY-----",
+            &["-----begin"],
+        );
         assert!(lead && !nl);
-        assert_eq!(shape(r"(?:sk|rk)_live_[a-z]{4}", &["sk_live_", "rk_live_"]).0, true);
-        assert_eq!(shape(r"(?:sk|rk)_live_[a-z]{4}", &["sk_live_"]).0, false);
+        assert!(shape(r"(?:sk|rk)_live_[a-z]{4}", &["sk_live_", "rk_live_"]).0);
+        assert!(!shape(r"(?:sk|rk)_live_[a-z]{4}", &["sk_live_"]).0);
     }
 
     #[test]
@@ -366,7 +409,10 @@ mod tests {
             compile_rule(&rule).unwrap_err().to_string()
         };
         let e = err("abc[", &["abc"]);
-        assert!(e.contains("f.toml") && e.contains("bad-rule") && e.contains("invalid pattern"), "{e}");
+        assert!(
+            e.contains("f.toml") && e.contains("bad-rule") && e.contains("invalid pattern"),
+            "{e}"
+        );
         assert!(err("abc.*", &["abc"]).contains("no maximum match length"));
         assert!(err("a?", &["a"]).contains("empty string"));
         assert!(err("abc", &[]).contains("no keyword"));

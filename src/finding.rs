@@ -116,9 +116,7 @@ pub(crate) fn resolve(
     mut report: impl FnMut(&Candidate),
     mut redaction: impl FnMut(Redaction),
 ) {
-    candidates.sort_by(|a, b| {
-        (a.secret.start, a.secret.end, a.rule).cmp(&(b.secret.start, b.secret.end, b.rule))
-    });
+    candidates.sort_by_key(|c| (c.secret.start, c.secret.end, c.rule));
     let rank = |c: &Candidate| (priority(c.rule), std::cmp::Reverse(c.rule));
     let mut i = 0;
     while i < candidates.len() {
@@ -131,7 +129,11 @@ pub(crate) fn resolve(
         let group = &candidates[i..j];
         let top = group
             .iter()
-            .max_by(|a, b| rank(a).cmp(&rank(b)).then(b.secret.start.cmp(&a.secret.start)))
+            .max_by(|a, b| {
+                rank(a)
+                    .cmp(&rank(b))
+                    .then(b.secret.start.cmp(&a.secret.start))
+            })
             .expect("component is non-empty");
         for c in group {
             let outranked = group.iter().any(|o| {
@@ -170,9 +172,20 @@ mod tests {
         // rule 0: priority 10 (generic), rule 1: priority 90 (specific)
         let mut c = vec![cand(0, 5, 30), cand(1, 10, 20), cand(1, 22, 28)];
         let (mut rep, mut red) = (vec![], vec![]);
-        resolve(&mut c, |r| [10, 90][r], |c| rep.push((c.rule, c.secret.clone())), |r| red.push(r));
+        resolve(
+            &mut c,
+            |r| [10, 90][r],
+            |c| rep.push((c.rule, c.secret.clone())),
+            |r| red.push(r),
+        );
         assert_eq!(rep, vec![(1, 10..20), (1, 22..28)]);
-        assert_eq!(red, vec![Redaction { span: 5..30, rule: 1 }]);
+        assert_eq!(
+            red,
+            vec![Redaction {
+                span: 5..30,
+                rule: 1
+            }]
+        );
     }
 
     #[test]

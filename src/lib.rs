@@ -54,6 +54,6 @@ pub mod validate;
 pub use error::{Error, Origin, RuleProblem};
 pub use finding::{masked_preview, Finding, Fingerprint};
 pub use redact::RedactWriter;
-pub use rules::{Rule, RuleSet, Rotation};
+pub use rules::{Rotation, Rule, RuleSet};
 pub use scan::{Scanner, ScannerBuilder};
 pub use stream::StreamScanner;

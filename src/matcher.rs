@@ -60,14 +60,19 @@ impl View<'_> {
         if self.is_final || start + rule.max_len + LOOK_AHEAD <= self.end() {
             return true;
         }
-        self.hay[self.local(start)..].iter().any(|&b| !rule.alphabet.contains(b))
+        self.hay[self.local(start)..]
+            .iter()
+            .any(|&b| !rule.alphabet.contains(b))
     }
 
     /// The smallest start at or after `at` that is not settled. Cost: at most
     /// `max_len` bytes examined.
     pub(crate) fn unsettled_from(&self, max_len: u64, alphabet: &ByteSet, at: u64) -> u64 {
         let lo = at.max(self.end().saturating_sub(max_len)).min(self.end());
-        match self.hay[self.local(lo)..].iter().rposition(|&b| !alphabet.contains(b)) {
+        match self.hay[self.local(lo)..]
+            .iter()
+            .rposition(|&b| !alphabet.contains(b))
+        {
             Some(i) => lo + i as u64 + 1,
             None => lo,
         }
@@ -125,7 +130,9 @@ pub(crate) fn advance_rule(
             i += 1;
             continue;
         }
-        let a = window_start(&cursor.hits[i]).max(cursor.next_start).max(view.floor);
+        let a = window_start(&cursor.hits[i])
+            .max(cursor.next_start)
+            .max(view.floor);
         let mut b = cursor.hits[i].start + len;
         let mut j = i + 1;
         while j < cursor.hits.len() && window_start(&cursor.hits[j]) <= b {
@@ -138,7 +145,9 @@ pub(crate) fn advance_rule(
         let mut at = a.max(cursor.next_start);
         while at < stop {
             let input = Input::new(view.hay).range(view.local(at)..view.local(stop));
-            let Some(m) = rule.regex.search(&input) else { break };
+            let Some(m) = rule.regex.search(&input) else {
+                break;
+            };
             let start = view.base + m.start() as u64;
             if !view.settled(rule, start) {
                 frontier = Some(unsettled_frontier(rule, cursor, i, view, at));
@@ -149,7 +158,9 @@ pub(crate) fn advance_rule(
                 None => span.clone(),
                 Some(group) => {
                     let caps = captures.get_or_insert_with(|| rule.regex.create_captures());
-                    let anchored = Input::new(view.hay).range(m.range()).anchored(Anchored::Yes);
+                    let anchored = Input::new(view.hay)
+                        .range(m.range())
+                        .anchored(Anchored::Yes);
                     rule.regex.search_captures(&anchored, caps);
                     match caps.get_group(group) {
                         Some(g) => view.base + g.start as u64..view.base + g.end as u64,
@@ -185,12 +196,21 @@ pub(crate) fn advance_rule(
 /// The frontier when a window could not be finished: the first position at
 /// or after `at` that is not settled, tightened to the next hit for rules
 /// whose matches begin at a keyword.
-fn unsettled_frontier(rule: &CompiledRule, cursor: &RuleCursor, from_hit: usize, view: &View<'_>, at: u64) -> u64 {
+fn unsettled_frontier(
+    rule: &CompiledRule,
+    cursor: &RuleCursor,
+    from_hit: usize,
+    view: &View<'_>,
+    at: u64,
+) -> u64 {
     let from = view.unsettled_from(rule.max_len, &rule.alphabet, at);
     if !rule.starts_with_keyword {
         return from;
     }
-    let next_hit = cursor.hits[from_hit..].iter().map(|h| h.start).find(|&s| s >= from);
+    let next_hit = cursor.hits[from_hit..]
+        .iter()
+        .map(|h| h.start)
+        .find(|&s| s >= from);
     let future = future_frontier(rule, cursor, view);
     next_hit.map_or(future, |s| s.min(future))
 }

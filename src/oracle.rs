@@ -39,8 +39,13 @@ impl Oracle {
         let mut candidates = vec![];
         for (rule, regex) in self.regexes.iter().enumerate() {
             for caps in regex.captures_iter(hay) {
-                let span = caps.get_match().expect("captures_iter yields matches").range();
-                let secret = caps.get_group_by_name("secret").map_or(span.clone(), |g| g.range());
+                let span = caps
+                    .get_match()
+                    .expect("captures_iter yields matches")
+                    .range();
+                let secret = caps
+                    .get_group_by_name("secret")
+                    .map_or(span.clone(), |g| g.range());
                 let value = &hay[secret.clone()];
                 if !validate::passes(&compiled[rule], value) {
                     continue;
@@ -63,7 +68,10 @@ impl Oracle {
             |c| {
                 let before = &hay[..c.secret.start as usize];
                 let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-                let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) as u64;
+                let line_start = before
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(0, |i| i + 1) as u64;
                 findings.push(Finding {
                     rule_id: self.scanner.rules()[c.rule].id.clone(),
                     rule_index: c.rule,
@@ -92,7 +100,9 @@ impl Oracle {
         let mut at = 0;
         for r in redactions {
             out.extend_from_slice(&hay[at..r.span.start as usize]);
-            out.extend_from_slice(format!("[REDACTED:{}]", self.scanner.rules()[r.rule].id).as_bytes());
+            out.extend_from_slice(
+                format!("[REDACTED:{}]", self.scanner.rules()[r.rule].id).as_bytes(),
+            );
             at = r.span.end as usize;
         }
         out.extend_from_slice(&hay[at..]);

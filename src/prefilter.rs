@@ -90,7 +90,13 @@ impl Prefilter {
     ///
     /// Cost: one pass of the automaton over `hay`, plus one call per
     /// (occurrence, rule) pair.
-    pub fn for_each_hit(&self, hay: &[u8], base: u64, new_from: usize, mut on_hit: impl FnMut(usize, Hit)) {
+    pub fn for_each_hit(
+        &self,
+        hay: &[u8],
+        base: u64,
+        new_from: usize,
+        mut on_hit: impl FnMut(usize, Hit),
+    ) {
         let Some(ac) = &self.automaton else { return };
         for m in ac.find_overlapping_iter(hay) {
             if m.end() <= new_from {

@@ -9,7 +9,13 @@ use crate::stream::StreamCore;
 
 /// Writes `hay` (whose first byte is at absolute `base`) to `out` with the
 /// redactions applied. Redactions are ordered, disjoint and inside `hay`.
-pub(crate) fn apply_redactions(scanner: &Scanner, hay: &[u8], base: u64, redactions: &[Redaction], out: &mut Vec<u8>) {
+pub(crate) fn apply_redactions(
+    scanner: &Scanner,
+    hay: &[u8],
+    base: u64,
+    redactions: &[Redaction],
+    out: &mut Vec<u8>,
+) {
     let mut at = 0usize;
     for r in redactions {
         let s = (r.span.start - base) as usize;
@@ -77,7 +83,9 @@ impl<W: Write> RedactWriter<W> {
 
     /// The inner writer.
     pub fn get_ref(&self) -> &W {
-        self.inner.as_ref().expect("inner writer is present until finish")
+        self.inner
+            .as_ref()
+            .expect("inner writer is present until finish")
     }
 
     /// The number of secrets redacted so far.
@@ -122,7 +130,10 @@ impl<W: Write> RedactWriter<W> {
                 .extend_from_slice(&buf[(at - base) as usize..(stop - base) as usize]);
             at = stop;
         }
-        let inner = self.inner.as_mut().expect("inner writer is present until finish");
+        let inner = self
+            .inner
+            .as_mut()
+            .expect("inner writer is present until finish");
         inner.write_all(&self.scratch)?;
         self.written = at;
         self.core.keep_from = at;
@@ -139,7 +150,10 @@ impl<W: Write> RedactWriter<W> {
         self.core.finish();
         self.emit_settled()?;
         debug_assert_eq!(self.written, self.core.end(), "finishing writes everything");
-        self.inner.as_mut().expect("inner writer is present until finish").flush()
+        self.inner
+            .as_mut()
+            .expect("inner writer is present until finish")
+            .flush()
     }
 
     /// Finishes the stream (see [`RedactWriter::try_finish`]) and returns
@@ -150,7 +164,10 @@ impl<W: Write> RedactWriter<W> {
     /// The inner writer's errors.
     pub fn finish(mut self) -> io::Result<W> {
         self.try_finish()?;
-        Ok(self.inner.take().expect("inner writer is present until finish"))
+        Ok(self
+            .inner
+            .take()
+            .expect("inner writer is present until finish"))
     }
 }
 
@@ -168,7 +185,10 @@ impl<W: Write> Write for RedactWriter<W> {
     /// could still be part of a secret stay held back.
     fn flush(&mut self) -> io::Result<()> {
         self.emit_settled()?;
-        self.inner.as_mut().expect("inner writer is present until finish").flush()
+        self.inner
+            .as_mut()
+            .expect("inner writer is present until finish")
+            .flush()
     }
 }
 

@@ -88,7 +88,11 @@ impl ScannerBuilder {
     /// An unreadable or invalid rule file, or an invalid rule; the error
     /// names the file and the rule.
     pub fn build(self) -> Result<Scanner, Error> {
-        let mut rules = if self.builtin { RuleSet::builtin() } else { RuleSet::new() };
+        let mut rules = if self.builtin {
+            RuleSet::builtin()
+        } else {
+            RuleSet::new()
+        };
         for path in &self.files {
             let mut set = RuleSet::new();
             set.add_file(path)?;
@@ -113,7 +117,10 @@ impl Scanner {
     pub fn builtin() -> Scanner {
         static BUILTIN: OnceLock<Scanner> = OnceLock::new();
         BUILTIN
-            .get_or_init(|| Scanner::new(RuleSet::builtin()).expect("built-in rules compile (checked by the test suite)"))
+            .get_or_init(|| {
+                Scanner::new(RuleSet::builtin())
+                    .expect("built-in rules compile (checked by the test suite)")
+            })
             .clone()
     }
 
@@ -184,7 +191,12 @@ impl Scanner {
         RedactWriter::new(self.clone(), inner)
     }
 
-    fn scan_with(&self, haystack: &[u8], mut on_finding: impl FnMut(Finding), on_redaction: impl FnMut(Redaction)) {
+    fn scan_with(
+        &self,
+        haystack: &[u8],
+        mut on_finding: impl FnMut(Finding),
+        on_redaction: impl FnMut(Redaction),
+    ) {
         let inner = &*self.inner;
         let mut cursors: Vec<RuleCursor> = vec![RuleCursor::default(); inner.compiled.len()];
         let mut touched: Vec<usize> = vec![];
@@ -226,7 +238,13 @@ impl Scanner {
     }
 
     /// Validates a raw match into a candidate; `hay[0]` is at `base`.
-    pub(crate) fn candidate(&self, rule: usize, m: RawMatch, hay: &[u8], base: u64) -> Option<Candidate> {
+    pub(crate) fn candidate(
+        &self,
+        rule: usize,
+        m: RawMatch,
+        hay: &[u8],
+        base: u64,
+    ) -> Option<Candidate> {
         let secret = &hay[(m.secret.start - base) as usize..(m.secret.end - base) as usize];
         if !validate::passes(&self.inner.compiled[rule], secret) {
             return None;
@@ -242,7 +260,13 @@ impl Scanner {
         })
     }
 
-    pub(crate) fn finding(&self, c: &Candidate, lines: &mut LineCounter, hay: &[u8], base: u64) -> Finding {
+    pub(crate) fn finding(
+        &self,
+        c: &Candidate,
+        lines: &mut LineCounter,
+        hay: &[u8],
+        base: u64,
+    ) -> Finding {
         let (line, column) = if c.line > 0 {
             (c.line, c.column)
         } else {

@@ -117,9 +117,11 @@ impl StreamCore {
         let overlap = inner.prefilter.max_keyword_len().saturating_sub(1);
         let from = old_len.saturating_sub(overlap);
         let (cursors, active) = (&mut self.cursors, &mut self.active);
-        inner
-            .prefilter
-            .for_each_hit(&self.buf[from..], self.base + from as u64, old_len - from, |rule, hit| {
+        inner.prefilter.for_each_hit(
+            &self.buf[from..],
+            self.base + from as u64,
+            old_len - from,
+            |rule, hit| {
                 let hits = &mut cursors[rule].hits;
                 if hits.is_empty() {
                     active.push(rule);
@@ -127,7 +129,8 @@ impl StreamCore {
                 // Hits arrive ordered by end; keep each list ordered by start.
                 let at = hits.partition_point(|h| *h <= hit);
                 hits.insert(at, hit);
-            });
+            },
+        );
         self.process(false);
     }
 
@@ -143,7 +146,10 @@ impl StreamCore {
         let scanner = self.scanner.clone();
         let inner = scanner.inner();
         let end = self.end();
-        let tail_from = self.buf.len().saturating_sub(inner.prefilter.max_keyword_len());
+        let tail_from = self
+            .buf
+            .len()
+            .saturating_sub(inner.prefilter.max_keyword_len());
         let partial = inner.prefilter.partial_suffix_len(&self.buf[tail_from..]) as u64;
         let view = View {
             hay: &self.buf,
@@ -152,7 +158,11 @@ impl StreamCore {
             is_final,
             future_keyword_start: end - partial,
         };
-        let mut frontier = if is_final { end } else { self.idle_frontier(&view) };
+        let mut frontier = if is_final {
+            end
+        } else {
+            self.idle_frontier(&view)
+        };
         let (cursors, pending, lines) = (&mut self.cursors, &mut self.pending, &mut self.lines);
         self.active.retain(|&rule| {
             let cursor = &mut cursors[rule];
@@ -176,7 +186,11 @@ impl StreamCore {
         // no earlier than the trailing partial keyword.
         let mut f = view.future_keyword_start;
         if self.idle_bounds.max_len > 0 {
-            f = f.min(view.unsettled_from(self.idle_bounds.max_len, &self.idle_bounds.alphabet, self.frontier));
+            f = f.min(view.unsettled_from(
+                self.idle_bounds.max_len,
+                &self.idle_bounds.alphabet,
+                self.frontier,
+            ));
         }
         f.max(self.frontier)
     }
@@ -186,7 +200,7 @@ impl StreamCore {
     fn settle_components(&mut self, frontier: u64) {
         let inner = self.scanner.inner();
         self.pending
-            .sort_by(|a, b| (a.secret.start, a.secret.end, a.rule).cmp(&(b.secret.start, b.secret.end, b.rule)));
+            .sort_by_key(|c| (c.secret.start, c.secret.end, c.rule));
         // Find the prefix of whole components that end by the frontier.
         let mut done = 0;
         let mut i = 0;
@@ -208,7 +222,8 @@ impl StreamCore {
         if done > 0 {
             let mut ready: Vec<Candidate> = self.pending.drain(..done).collect();
             let scanner = &self.scanner;
-            let (findings, redactions, lines) = (&mut self.findings, &mut self.redactions, &mut self.lines);
+            let (findings, redactions, lines) =
+                (&mut self.findings, &mut self.redactions, &mut self.lines);
             resolve(
                 &mut ready,
                 |r| inner.compiled[r].priority,
@@ -216,7 +231,9 @@ impl StreamCore {
                 |r| redactions.push_back(r),
             );
         }
-        self.settled = open_start.map_or(frontier, |s| s.min(frontier)).max(self.settled);
+        self.settled = open_start
+            .map_or(frontier, |s| s.min(frontier))
+            .max(self.settled);
     }
 
     /// Drops the bytes nobody needs any more: those before the frontier

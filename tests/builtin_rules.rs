@@ -8,15 +8,32 @@ fn builtin_rules_pass_their_own_examples() {
     let scanner = Scanner::builtin();
     let report = check(&scanner);
     let failures: Vec<String> = report.failures.iter().map(|f| f.to_string()).collect();
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
-    assert!(report.without_examples.is_empty(), "rules without examples: {:?}", report.without_examples);
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(
+        report.without_examples.is_empty(),
+        "rules without examples: {:?}",
+        report.without_examples
+    );
 }
 
 #[test]
 fn builtin_rules_have_two_positive_and_one_negative_example_each() {
     for rule in Scanner::builtin().rules() {
-        assert!(rule.examples.len() >= 2, "{}: fewer than 2 examples", rule.id);
-        assert!(!rule.negative_examples.is_empty(), "{}: no negative example", rule.id);
+        assert!(
+            rule.examples.len() >= 2,
+            "{}: fewer than 2 examples",
+            rule.id
+        );
+        assert!(
+            !rule.negative_examples.is_empty(),
+            "{}: no negative example",
+            rule.id
+        );
         assert!(rule.rotate.is_some(), "{}: no rotation guidance", rule.id);
     }
 }

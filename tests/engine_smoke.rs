@@ -56,7 +56,11 @@ negative_examples = ["-----BEGIN X----- no end"]
 "#;
 
 fn scanner() -> Scanner {
-    Scanner::builder().builtin(false).rules_toml("smoke.toml", RULES).build().unwrap()
+    Scanner::builder()
+        .builtin(false)
+        .rules_toml("smoke.toml", RULES)
+        .build()
+        .unwrap()
 }
 
 fn stream_scan(s: &Scanner, input: &[u8], chunk: usize) -> Vec<Finding> {
@@ -97,12 +101,32 @@ fn engine_equals_oracle_and_streams_equal_whole() {
     for input in INPUTS {
         let input = input.as_bytes();
         let whole = s.scan(input);
-        assert_eq!(whole, oracle.scan(input), "scan vs oracle on {:?}", String::from_utf8_lossy(input));
+        assert_eq!(
+            whole,
+            oracle.scan(input),
+            "scan vs oracle on {:?}",
+            String::from_utf8_lossy(input)
+        );
         let redacted = s.redact(input).into_owned();
-        assert_eq!(redacted, oracle.redact(input), "redact vs oracle on {:?}", String::from_utf8_lossy(input));
+        assert_eq!(
+            redacted,
+            oracle.redact(input),
+            "redact vs oracle on {:?}",
+            String::from_utf8_lossy(input)
+        );
         for chunk in 1..=input.len().max(1) {
-            assert_eq!(stream_scan(&s, input, chunk), whole, "stream chunk {chunk} on {:?}", String::from_utf8_lossy(input));
-            assert_eq!(stream_redact(&s, input, chunk), redacted, "redact chunk {chunk} on {:?}", String::from_utf8_lossy(input));
+            assert_eq!(
+                stream_scan(&s, input, chunk),
+                whole,
+                "stream chunk {chunk} on {:?}",
+                String::from_utf8_lossy(input)
+            );
+            assert_eq!(
+                stream_redact(&s, input, chunk),
+                redacted,
+                "redact chunk {chunk} on {:?}",
+                String::from_utf8_lossy(input)
+            );
         }
     }
 }
@@ -111,14 +135,26 @@ fn engine_equals_oracle_and_streams_equal_whole() {
 fn complete_lines_are_written_at_once() {
     let s = scanner();
     let mut w = s.redact_writer(Vec::new());
-    w.write_all(b"hello world\npassword = abcdefgh1\nnext ").unwrap();
+    w.write_all(b"hello world\npassword = abcdefgh1\nnext ")
+        .unwrap();
     w.flush().unwrap();
-    assert_eq!(w.get_ref().as_slice(), b"hello world\npassword = [REDACTED:pw]\nnext ");
+    assert_eq!(
+        w.get_ref().as_slice(),
+        b"hello world\npassword = [REDACTED:pw]\nnext "
+    );
     w.write_all(b"tok_").unwrap();
     w.flush().unwrap();
-    assert_eq!(w.get_ref().as_slice(), b"hello world\npassword = [REDACTED:pw]\nnext ");
+    assert_eq!(
+        w.get_ref().as_slice(),
+        b"hello world\npassword = [REDACTED:pw]\nnext "
+    );
     w.write_all(b"abcd1234 and more").unwrap();
     w.flush().unwrap();
     // "tok_abcd1234" is settled by the following space (no \n in the rule).
-    assert!(w.get_ref().starts_with(b"hello world\npassword = [REDACTED:pw]\nnext [REDACTED:tok] and"), "{:?}", String::from_utf8_lossy(w.get_ref()));
+    assert!(
+        w.get_ref()
+            .starts_with(b"hello world\npassword = [REDACTED:pw]\nnext [REDACTED:tok] and"),
+        "{:?}",
+        String::from_utf8_lossy(w.get_ref())
+    );
 }

@@ -28,8 +28,16 @@ pub struct CheckFailure {
 
 impl fmt::Display for CheckFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kind = if self.positive { "examples" } else { "negative_examples" };
-        write!(f, "{}: rule '{}': {kind}[{}]: {}", self.origin, self.rule_id, self.index, self.reason)
+        let kind = if self.positive {
+            "examples"
+        } else {
+            "negative_examples"
+        };
+        write!(
+            f,
+            "{}: rule '{}': {kind}[{}]: {}",
+            self.origin, self.rule_id, self.index, self.reason
+        )
     }
 }
 
@@ -68,36 +76,53 @@ pub fn check(scanner: &Scanner) -> CheckReport {
             report.examples += 1;
             let own = oracle.rule_matches(i, example);
             let Some(secret) = own.first() else {
-                report.failures.push(fail(true, n, "the rule finds no secret in it".into()));
+                report
+                    .failures
+                    .push(fail(true, n, "the rule finds no secret in it".into()));
                 continue;
             };
             let has_keyword = rule.keywords.iter().any(|k| {
                 let k = k.to_ascii_lowercase();
-                example.to_ascii_lowercase().windows(k.len()).any(|w| w == k.as_bytes())
+                example
+                    .to_ascii_lowercase()
+                    .windows(k.len())
+                    .any(|w| w == k.as_bytes())
             });
             if !has_keyword {
-                report.failures.push(fail(true, n, "none of the rule's keywords occurs in it".into()));
+                report.failures.push(fail(
+                    true,
+                    n,
+                    "none of the rule's keywords occurs in it".into(),
+                ));
                 continue;
             }
             let findings = scanner.scan(example);
-            let covered = findings
-                .iter()
-                .any(|f| f.secret.start <= secret.start as u64 && secret.end as u64 <= f.secret.end
-                    || (f.secret.start < secret.end as u64 && (secret.start as u64) < f.secret.end));
+            let covered = findings.iter().any(|f| {
+                f.secret.start <= secret.start as u64 && secret.end as u64 <= f.secret.end
+                    || (f.secret.start < secret.end as u64 && (secret.start as u64) < f.secret.end)
+            });
             if !covered {
-                report.failures.push(fail(true, n, "the scanner reports no finding over the rule's secret".into()));
+                report.failures.push(fail(
+                    true,
+                    n,
+                    "the scanner reports no finding over the rule's secret".into(),
+                ));
                 continue;
             }
             let redacted = scanner.redact(example);
             let value = &example[secret.clone()];
             if redacted.windows(value.len()).any(|w| w == value) {
-                report.failures.push(fail(true, n, "the secret survives redaction".into()));
+                report
+                    .failures
+                    .push(fail(true, n, "the secret survives redaction".into()));
             }
         }
         for (n, example) in rule.negative_examples.iter().enumerate() {
             report.examples += 1;
             if !oracle.rule_matches(i, example).is_empty() {
-                report.failures.push(fail(false, n, "the rule finds a secret in it".into()));
+                report
+                    .failures
+                    .push(fail(false, n, "the rule finds a secret in it".into()));
             }
         }
     }

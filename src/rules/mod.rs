@@ -206,7 +206,8 @@ impl RuleSet {
             list.iter()
                 .enumerate()
                 .map(|(index, t)| {
-                    let seed = template::stable_seed(&[spec.id.as_bytes(), kind, &index.to_le_bytes()]);
+                    let seed =
+                        template::stable_seed(&[spec.id.as_bytes(), kind, &index.to_le_bytes()]);
                     template::expand(t, seed)
                         .map(String::into_bytes)
                         .map_err(|message| RuleProblem::Example { index, message })
@@ -278,13 +279,22 @@ impl RuleSet {
     /// Keeps only the rules for which `keep` returns true.
     pub fn retain(&mut self, mut keep: impl FnMut(&Rule) -> bool) {
         self.rules.retain(|r| keep(r));
-        self.by_id = self.rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
+        self.by_id = self
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.clone(), i))
+            .collect();
     }
 }
 
 fn is_kebab(id: &str) -> bool {
     !id.is_empty()
-        && id.split('-').all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && id.split('-').all(|w| {
+            !w.is_empty()
+                && w.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
 }
 
 #[cfg(test)]
@@ -320,14 +330,34 @@ rotate = { text = "rotate it" }
 
     #[test]
     fn rejects_bad_ids_duplicates_and_unknown_fields() {
-        let one = |id: &str| format!("[[rules]]\nid = \"{id}\"\nname = \"n\"\npattern = 'x'\nkeywords = [\"x\"]\n");
+        let one = |id: &str| {
+            format!("[[rules]]\nid = \"{id}\"\nname = \"n\"\npattern = 'x'\nkeywords = [\"x\"]\n")
+        };
         let mut set = RuleSet::new();
-        let e = set.add_toml(origin(), &one("Bad_Id")).unwrap_err().to_string();
-        assert!(e.contains("test.toml") && e.contains("Bad_Id") && e.contains("kebab"), "{e}");
+        let e = set
+            .add_toml(origin(), &one("Bad_Id"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("test.toml") && e.contains("Bad_Id") && e.contains("kebab"),
+            "{e}"
+        );
         set.add_toml(origin(), &one("ok-id")).unwrap();
-        let e = set.add_toml(Origin("b.toml".into()), &one("ok-id")).unwrap_err().to_string();
-        assert!(e.contains("b.toml") && e.contains("duplicate") && e.contains("test.toml"), "{e}");
-        let e = set.add_toml(origin(), "[[rules]]\nid='a'\nname='n'\npattern='x'\nbogus=1\n").unwrap_err().to_string();
+        let e = set
+            .add_toml(Origin("b.toml".into()), &one("ok-id"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("b.toml") && e.contains("duplicate") && e.contains("test.toml"),
+            "{e}"
+        );
+        let e = set
+            .add_toml(
+                origin(),
+                "[[rules]]\nid='a'\nname='n'\npattern='x'\nbogus=1\n",
+            )
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("bogus"), "{e}");
     }
 

@@ -34,9 +34,12 @@ pub fn expand(template: &str, seed: u64) -> Result<String, String> {
     while let Some(open) = rest.find("{{") {
         out.push_str(&rest[..open]);
         let after = &rest[open + 2..];
-        let close = after
-            .find("}}")
-            .ok_or_else(|| format!("unclosed '{{{{' at byte {}", template.len() - rest.len() + open))?;
+        let close = after.find("}}").ok_or_else(|| {
+            format!(
+                "unclosed '{{{{' at byte {}",
+                template.len() - rest.len() + open
+            )
+        })?;
         let body = &after[..close];
         rest = &after[close + 2..];
         if body == "nl" {
@@ -50,7 +53,8 @@ pub fn expand(template: &str, seed: u64) -> Result<String, String> {
             out.push_str(arg);
             continue;
         }
-        let alphabet = alphabet(class).ok_or_else(|| format!("unknown placeholder class '{class}'"))?;
+        let alphabet =
+            alphabet(class).ok_or_else(|| format!("unknown placeholder class '{class}'"))?;
         let n: usize = arg
             .parse()
             .map_err(|_| format!("placeholder '{{{{{body}}}}}': '{arg}' is not a count"))?;
@@ -120,7 +124,9 @@ mod tests {
         let s = expand("ab{{lit:sk_}}live_{{hex:8}}-{{digit:3}}{{nl}}x", 7).unwrap();
         assert!(s.starts_with("absk_live_"));
         let hex = &s[10..18];
-        assert!(hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert!(hex
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
         assert_eq!(&s[18..19], "-");
         assert!(s[19..22].bytes().all(|b| b.is_ascii_digit()));
         assert!(s.ends_with("\nx"));
@@ -128,8 +134,14 @@ mod tests {
 
     #[test]
     fn deterministic_per_seed() {
-        assert_eq!(expand("{{alnum:40}}", 1).unwrap(), expand("{{alnum:40}}", 1).unwrap());
-        assert_ne!(expand("{{alnum:40}}", 1).unwrap(), expand("{{alnum:40}}", 2).unwrap());
+        assert_eq!(
+            expand("{{alnum:40}}", 1).unwrap(),
+            expand("{{alnum:40}}", 1).unwrap()
+        );
+        assert_ne!(
+            expand("{{alnum:40}}", 1).unwrap(),
+            expand("{{alnum:40}}", 2).unwrap()
+        );
     }
 
     #[test]
