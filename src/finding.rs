@@ -55,6 +55,7 @@ pub struct Finding {
     /// The byte span of the whole match.
     pub span: Range<u64>,
     /// The byte span of the secret (the `secret` group, or the whole match).
+    #[serde(rename = "secret_span")]
     pub secret: Range<u64>,
     /// 1-based line of the secret's first byte.
     pub line: u64,
@@ -64,6 +65,10 @@ pub struct Finding {
     pub fingerprint: Fingerprint,
     /// The secret, masked: a few leading characters, then `…`.
     pub preview: String,
+    /// The secret's bytes: `None` unless the caller asked for them
+    /// ([`crate::StreamScanner::capture_secrets`]). Never serialised.
+    #[serde(skip)]
+    pub value: Option<Box<[u8]>>,
 }
 
 /// A secret as found by one rule, before overlap resolution. Offsets are
@@ -78,6 +83,8 @@ pub(crate) struct Candidate {
     /// 1-based line and column of the secret, or 0 when not yet computed.
     pub line: u64,
     pub column: u64,
+    /// The secret's bytes, kept only when the caller asked for them.
+    pub value: Option<Box<[u8]>>,
 }
 
 /// The masked preview of a secret: at most a quarter of it and never more
@@ -164,6 +171,7 @@ mod tests {
             preview: String::new(),
             line: 0,
             column: 0,
+            value: None,
         }
     }
 

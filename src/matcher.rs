@@ -68,7 +68,11 @@ impl View<'_> {
     /// The smallest start at or after `at` that is not settled. Cost: at most
     /// `max_len` bytes examined.
     pub(crate) fn unsettled_from(&self, max_len: u64, alphabet: &ByteSet, at: u64) -> u64 {
-        let lo = at.max(self.end().saturating_sub(max_len)).min(self.end());
+        // Nothing starts before the floor (and the bytes there may be gone).
+        let lo = at
+            .max(self.end().saturating_sub(max_len))
+            .max(self.floor)
+            .min(self.end());
         match self.hay[self.local(lo)..]
             .iter()
             .rposition(|&b| !alphabet.contains(b))

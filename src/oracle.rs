@@ -58,6 +58,7 @@ impl Oracle {
                     preview: masked_preview(value),
                     line: 0,
                     column: 0,
+                    value: None,
                 });
             }
         }
@@ -81,6 +82,7 @@ impl Oracle {
                     column: c.secret.start - line_start + 1,
                     fingerprint: c.fingerprint,
                     preview: c.preview.clone(),
+                    value: None,
                 })
             },
             |r| redactions.push(r),

@@ -156,7 +156,7 @@ mod tests {
         assert_eq!(pf.partial_suffix_len(b"hello gh"), 2);
         assert_eq!(pf.partial_suffix_len(b"my PASSW"), 5);
         assert_eq!(pf.partial_suffix_len(b"ghp_"), 0);
-        assert_eq!(pf.partial_suffix_len(b"nothing"), 0);
+        assert_eq!(pf.partial_suffix_len(b"nothin"), 0);
         assert_eq!(pf.partial_suffix_len(b""), 0);
     }
 }

@@ -156,6 +156,17 @@ impl<W: Write> RedactWriter<W> {
             .flush()
     }
 
+    /// Gives up on the stream after an input error: writes nothing more and
+    /// returns the inner writer. The held-back bytes are dropped, because
+    /// they may hold the beginning of a secret that was cut off and so can
+    /// no longer be recognised; everything already settled was written.
+    pub fn abandon(mut self) -> W {
+        self.core.finish_without_output();
+        self.inner
+            .take()
+            .expect("inner writer is present until finish")
+    }
+
     /// Finishes the stream (see [`RedactWriter::try_finish`]) and returns
     /// the inner writer.
     ///

@@ -223,7 +223,7 @@ impl Scanner {
             let cursor = &mut cursors[rule];
             cursor.hits.sort_unstable();
             advance_rule(&inner.compiled[rule], cursor, &view, |m| {
-                if let Some(c) = self.candidate(rule, m, haystack, 0) {
+                if let Some(c) = self.candidate(rule, m, haystack, 0, false) {
                     candidates.push(c);
                 }
             });
@@ -244,6 +244,7 @@ impl Scanner {
         m: RawMatch,
         hay: &[u8],
         base: u64,
+        keep_value: bool,
     ) -> Option<Candidate> {
         let secret = &hay[(m.secret.start - base) as usize..(m.secret.end - base) as usize];
         if !validate::passes(&self.inner.compiled[rule], secret) {
@@ -257,6 +258,7 @@ impl Scanner {
             preview: masked_preview(secret),
             line: 0,
             column: 0,
+            value: keep_value.then(|| secret.into()),
         })
     }
 
@@ -281,6 +283,7 @@ impl Scanner {
             column,
             fingerprint: c.fingerprint,
             preview: c.preview.clone(),
+            value: c.value.clone(),
         }
     }
 }

@@ -47,6 +47,8 @@ pub(crate) struct StreamCore {
     /// unwritten output); `u64::MAX` when it needs none.
     pub keep_from: u64,
     lines: LineCounter,
+    /// Keep each secret's bytes on its finding.
+    pub keep_values: bool,
     finished: bool,
     idle_bounds: IdleBounds,
 }
@@ -83,6 +85,7 @@ impl StreamCore {
             settled: 0,
             keep_from: if keep_output { 0 } else { u64::MAX },
             lines: LineCounter::default(),
+            keep_values: false,
             finished: false,
             idle_bounds,
         }
@@ -142,6 +145,11 @@ impl StreamCore {
         }
     }
 
+    /// Marks the stream finished without settling what is held back.
+    pub fn finish_without_output(&mut self) {
+        self.finished = true;
+    }
+
     fn process(&mut self, is_final: bool) {
         let scanner = self.scanner.clone();
         let inner = scanner.inner();
@@ -164,10 +172,11 @@ impl StreamCore {
             self.idle_frontier(&view)
         };
         let (cursors, pending, lines) = (&mut self.cursors, &mut self.pending, &mut self.lines);
+        let keep_values = self.keep_values;
         self.active.retain(|&rule| {
             let cursor = &mut cursors[rule];
             let f = advance_rule(&inner.compiled[rule], cursor, &view, |m| {
-                if let Some(mut c) = scanner.candidate(rule, m, view.hay, view.base) {
+                if let Some(mut c) = scanner.candidate(rule, m, view.hay, view.base, keep_values) {
                     (c.line, c.column) = lines.locate(view.hay, view.base, c.secret.start);
                     pending.push(c);
                 }
@@ -300,6 +309,13 @@ impl StreamScanner {
     pub fn finish(&mut self) -> Vec<Finding> {
         self.core.finish();
         std::mem::take(&mut self.core.findings)
+    }
+
+    /// Whether findings carry the secret's bytes in [`Finding::value`]. By
+    /// default, false: findings hold only a fingerprint and a masked preview.
+    /// Turn it on only to show secrets to a user who asked for them.
+    pub fn capture_secrets(&mut self, yes: bool) {
+        self.core.keep_values = yes;
     }
 
     /// Bytes pushed so far.

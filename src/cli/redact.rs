@@ -53,8 +53,16 @@ pub fn run(c: RedactConfig) -> Result<Exit> {
         .redact_writer(BufWriter::with_capacity(READ_SIZE, output));
     let mut buf = vec![0u8; READ_SIZE];
     loop {
-        let n = read_some(&mut reader, &mut buf)
-            .with_context(|| format!("{input_name}: read error"))?;
+        let n = match read_some(&mut reader, &mut buf) {
+            Ok(n) => n,
+            Err(e) => {
+                // NOTE: not finish(): the held-back tail may be the start of
+                // a secret cut off by the error, which no rule can recognise
+                // any more. Write what is settled, drop the rest.
+                let _ = redactor.abandon().flush();
+                return Err(anyhow::Error::new(e).context(format!("{input_name}: read error")));
+            }
+        };
         if n == 0 {
             break;
         }

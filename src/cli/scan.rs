@@ -8,13 +8,13 @@
 //! path and then offset, so it is the same from run to run.
 
 use std::fs::{self, File};
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Read};
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context, Result};
 use ignore::WalkBuilder;
 use rayon::prelude::*;
-use secretscan::report::{escape_message, path_name, Record};
+use secretscan::report::{path_name, Record};
 use secretscan::{Finding, Scanner};
 
 use super::config::{Input, ScanConfig};
@@ -186,20 +186,13 @@ fn scan_file(scanner: &Scanner, path: PathBuf, show: bool, buf: &mut [u8]) -> Ou
         Ok(f) => f,
         Err(e) => return failure(input, e),
     };
-    let (hits, error) = scan_reader(scanner, &input, &file, Some(&file), show, buf);
+    let (hits, error) = scan_reader(scanner, &file, show, buf);
     finish(input, hits, error)
 }
 
 fn scan_stdin(scanner: &Scanner, show: bool) -> Outcome {
     let mut buf = vec![0u8; READ_SIZE];
-    let (hits, error) = scan_reader(
-        scanner,
-        &Input::Stdin,
-        io::stdin().lock(),
-        None,
-        show,
-        &mut buf,
-    );
+    let (hits, error) = scan_reader(scanner, io::stdin().lock(), show, &mut buf);
     finish(Input::Stdin, hits, error)
 }
 
@@ -220,14 +213,12 @@ fn finish(input: Input, mut hits: Vec<Hit>, error: Option<io::Error>) -> Outcome
 /// found before it along with the error.
 fn scan_reader(
     scanner: &Scanner,
-    input: &Input,
     mut reader: impl Read,
-    file: Option<&File>,
     show: bool,
     buf: &mut [u8],
 ) -> (Vec<Hit>, Option<io::Error>) {
     let mut stream = scanner.stream();
-    let mut tail = show.then(|| Tail::new(scanner));
+    stream.capture_secrets(show);
     let mut hits = vec![];
     let mut error = None;
     loop {
@@ -239,106 +230,15 @@ fn scan_reader(
                 break;
             }
         };
-        let chunk = &buf[..n];
-        if let Some(tail) = &mut tail {
-            tail.bytes.extend_from_slice(chunk);
-        }
-        let found = stream.push(chunk);
-        collect(&mut hits, found, tail.as_ref(), input, file);
-        if let Some(tail) = &mut tail {
-            tail.trim();
-        }
+        collect(&mut hits, stream.push(&buf[..n]));
     }
-    let found = stream.finish();
-    collect(&mut hits, found, tail.as_ref(), input, file);
+    collect(&mut hits, stream.finish());
     (hits, error)
 }
 
-fn collect(
-    hits: &mut Vec<Hit>,
-    found: Vec<Finding>,
-    tail: Option<&Tail>,
-    input: &Input,
-    file: Option<&File>,
-) {
-    for finding in found {
-        let secret = tail.map(|t| t.secret(&finding, input, file));
-        hits.push(Hit {
-            finding,
-            secret: secret.flatten(),
-        });
+fn collect(hits: &mut Vec<Hit>, found: Vec<Finding>) {
+    for mut finding in found {
+        let secret = finding.value.take().map(Vec::from);
+        hits.push(Hit { finding, secret });
     }
-}
-
-/// The last bytes read, for `--show-secrets`: findings do not carry their
-/// secret, so the secret is cut out of the bytes that were scanned.
-///
-/// NOTE: a finding is settled within a bounded distance of the end of the
-/// stream (the longest rule's match length and a little), so keeping a few
-/// times that much suffices. Should a secret ever fall out of the window
-/// (a long chain of overlapping findings), it is read back from the file
-/// instead; only a pipe then loses it, with a warning.
-struct Tail {
-    bytes: Vec<u8>,
-    /// Absolute offset of `bytes[0]`.
-    base: u64,
-    keep: usize,
-}
-
-impl Tail {
-    fn new(scanner: &Scanner) -> Tail {
-        let max = usize::try_from(scanner.max_match_len()).unwrap_or(usize::MAX / 8);
-        Tail {
-            bytes: vec![],
-            base: 0,
-            keep: max.saturating_mul(4).saturating_add(64 * 1024),
-        }
-    }
-
-    /// Drops all but the last `keep` bytes.
-    fn trim(&mut self) {
-        if self.bytes.len() > self.keep {
-            let n = self.bytes.len() - self.keep;
-            self.bytes.drain(..n);
-            self.base += n as u64;
-        }
-    }
-
-    fn secret(&self, finding: &Finding, input: &Input, file: Option<&File>) -> Option<Vec<u8>> {
-        let span = &finding.secret;
-        if span.start >= self.base {
-            let from = (span.start - self.base) as usize;
-            let to = (span.end - self.base) as usize;
-            if let Some(bytes) = self.bytes.get(from..to) {
-                return Some(bytes.to_vec());
-            }
-        }
-        read_back(file, span.start, span.end).or_else(|| {
-            let message = format!(
-                "{}: the secret at offset {} is no longer buffered and cannot be shown",
-                name(input),
-                span.start
-            );
-            let _ = writeln!(
-                io::stderr(),
-                "secretscan: warning: {}",
-                escape_message(&message)
-            );
-            None
-        })
-    }
-}
-
-#[cfg(unix)]
-fn read_back(file: Option<&File>, start: u64, end: u64) -> Option<Vec<u8>> {
-    use std::os::unix::fs::FileExt;
-    let file = file?;
-    let mut bytes = vec![0u8; usize::try_from(end - start).ok()?];
-    file.read_exact_at(&mut bytes, start).ok()?;
-    Some(bytes)
-}
-
-#[cfg(not(unix))]
-fn read_back(_: Option<&File>, _: u64, _: u64) -> Option<Vec<u8>> {
-    None
 }

@@ -324,7 +324,7 @@ rotate = { text = "rotate it" }
         .unwrap();
         let r = set.get("demo-key").unwrap();
         assert_eq!(r.priority, 50);
-        assert_eq!(r.examples[0].len(), 11);
+        assert_eq!(r.examples[0].len(), 13);
         assert_eq!(r.rotate.as_ref().unwrap().text, "rotate it");
     }
 
