@@ -67,7 +67,7 @@ pub(crate) fn build_regex(pattern: &str) -> Result<Regex, Box<meta::BuildError>>
                 .utf8_empty(false)
                 // NOTE: sized so that the lazy DFA does not give up on the
                 // bounded windows we search; it is per thread and per rule.
-                .hybrid_cache_capacity(4 * 1024 * 1024),
+                .hybrid_cache_capacity(2 * 1024 * 1024),
         )
         .build(pattern)
         .map_err(Box::new)

@@ -37,9 +37,12 @@ pub(crate) struct StreamCore {
     active: Vec<usize>,
     /// Validated candidates whose component may still grow.
     pending: Vec<Candidate>,
-    /// Final findings not yet taken by the front end.
+    /// Final findings not yet taken by the front end (a redactor takes
+    /// none, so it does not collect them: memory stays bounded).
     pub findings: Vec<Finding>,
-    /// Final redactions not yet applied by the front end, in order.
+    collect_findings: bool,
+    /// Final redactions not yet applied by the front end, in order (kept
+    /// only for a redactor).
     pub redactions: VecDeque<Redaction>,
     /// Bytes before this offset are settled: no secret can still cover them.
     pub settled: u64,
@@ -81,6 +84,7 @@ impl StreamCore {
             active: vec![],
             pending: vec![],
             findings: vec![],
+            collect_findings: !keep_output,
             redactions: VecDeque::new(),
             settled: 0,
             keep_from: if keep_output { 0 } else { u64::MAX },
@@ -233,11 +237,20 @@ impl StreamCore {
             let scanner = &self.scanner;
             let (findings, redactions, lines) =
                 (&mut self.findings, &mut self.redactions, &mut self.lines);
+            let collect = self.collect_findings;
             resolve(
                 &mut ready,
                 |r| inner.compiled[r].priority,
-                |c| findings.push(scanner.finding(c, lines, &self.buf, self.base)),
-                |r| redactions.push_back(r),
+                |c| {
+                    if collect {
+                        findings.push(scanner.finding(c, lines, &self.buf, self.base))
+                    }
+                },
+                |r| {
+                    if !collect {
+                        redactions.push_back(r)
+                    }
+                },
             );
         }
         self.settled = open_start
@@ -326,5 +339,48 @@ impl StreamScanner {
     /// Bytes currently buffered (for memory accounting and tests).
     pub fn buffered(&self) -> usize {
         self.core.buf.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scanner() -> Scanner {
+        Scanner::builder()
+            .builtin(false)
+            .rules_toml(
+                "t.toml",
+                "[[rules]]\nid = \"tok\"\nname = \"t\"\npattern = 'tok_[a-z]{8}'\nkeywords = [\"tok_\"]\n",
+            )
+            .build()
+            .unwrap()
+    }
+
+    /// Regression: each front end used to leave the other's output queued,
+    /// so memory grew with the number of secrets on an endless stream.
+    #[test]
+    fn front_ends_queue_only_what_they_take() {
+        let line = b"x tok_abcdefgh y\n".repeat(1000);
+        let mut scan = StreamCore::new(scanner(), false);
+        let mut redact = StreamCore::new(scanner(), true);
+        for core in [&mut scan, &mut redact] {
+            core.push(&line);
+        }
+        assert_eq!(scan.findings.len(), 1000);
+        assert!(scan.redactions.is_empty());
+        assert!(redact.findings.is_empty());
+        assert_eq!(redact.redactions.len(), 1000);
+    }
+
+    #[test]
+    fn buffer_stays_bounded_on_a_long_line() {
+        let mut core = StreamCore::new(scanner(), false);
+        let chunk = b"zz tok_abcdefgh tok_".repeat(50);
+        for _ in 0..1000 {
+            core.push(&chunk);
+            assert!(core.buf.len() <= chunk.len() + 16, "{}", core.buf.len());
+            core.findings.clear();
+        }
     }
 }
