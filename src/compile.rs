@@ -226,7 +226,7 @@ fn lowered_exact(hir: &Hir) -> Option<Vec<Vec<u8>>> {
         HirKind::Class(class) => {
             let mut set: Vec<u8> = match class {
                 Class::Bytes(c) => {
-                    if c.ranges().iter().map(|r| r.len()).sum::<usize>() > 8 {
+                    if c.ranges().iter().map(|r| r.len()).sum::<usize>() > 16 {
                         return None;
                     }
                     c.iter().flat_map(|r| r.start()..=r.end()).collect()
@@ -234,7 +234,7 @@ fn lowered_exact(hir: &Hir) -> Option<Vec<Vec<u8>>> {
                 Class::Unicode(c) => {
                     let mut v = vec![];
                     for r in c.iter() {
-                        if (r.end() as u32) > 0x7f || (r.end() as u32 - r.start() as u32) > 8 {
+                        if (r.end() as u32) > 0x7f || (r.end() as u32 - r.start() as u32) > 16 {
                             return None;
                         }
                         v.extend((r.start() as u8)..=(r.end() as u8));
@@ -299,13 +299,17 @@ fn lowered_prefixes(hir: &Hir) -> Option<Vec<Vec<u8>>> {
         HirKind::Concat(subs) => {
             let mut acc = vec![vec![]];
             for sub in subs {
+                // NOTE: when the set would grow past the limit, the prefixes
+                // collected so far are still a valid answer: every match
+                // begins with one of them.
                 match lowered_exact(sub) {
-                    Some(exact) => acc = product(&acc, &exact)?,
+                    Some(exact) => match product(&acc, &exact) {
+                        Some(next) => acc = next,
+                        None => return Some(acc),
+                    },
                     None => {
-                        return product(
-                            &acc,
-                            &lowered_prefixes(sub).unwrap_or_else(|| vec![vec![]]),
-                        )
+                        let more = lowered_prefixes(sub).unwrap_or_else(|| vec![vec![]]);
+                        return Some(product(&acc, &more).unwrap_or(acc));
                     }
                 }
             }

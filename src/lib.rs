@@ -55,5 +55,5 @@ pub use error::{Error, Origin, RuleProblem};
 pub use finding::{masked_preview, Finding, Fingerprint};
 pub use redact::RedactWriter;
 pub use rules::{Rotation, Rule, RuleSet};
-pub use scan::{Scanner, ScannerBuilder};
+pub use scan::{RuleShape, Scanner, ScannerBuilder};
 pub use stream::StreamScanner;

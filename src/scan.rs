@@ -42,6 +42,20 @@ pub(crate) struct Inner {
     pub max_match_len: u64,
 }
 
+/// What the compiler derived about one rule's pattern: the facts that
+/// decide how soon a stream can let bytes go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RuleShape {
+    /// The longest possible match, in bytes.
+    pub max_len: u64,
+    /// Every match provably begins with one of the rule's keywords, so a
+    /// stream need hold back only a trailing partial keyword for it.
+    pub starts_with_keyword: bool,
+    /// A match can contain a newline, so a line cannot be let go while a
+    /// match of this rule may be open across it.
+    pub multiline: bool,
+}
+
 /// Builds a [`Scanner`] from the built-in pack and/or rule files.
 ///
 /// By default, the built-in pack is included and no file is added.
@@ -150,6 +164,20 @@ impl Scanner {
     /// The rules, in order.
     pub fn rules(&self) -> &[Rule] {
         self.inner.rules.rules()
+    }
+
+    /// What the compiler derived about rule `index`'s pattern.
+    ///
+    /// # Panics
+    ///
+    /// When `index` is out of range.
+    pub fn rule_shape(&self, index: usize) -> RuleShape {
+        let c = &self.inner.compiled[index];
+        RuleShape {
+            max_len: c.max_len,
+            starts_with_keyword: c.starts_with_keyword,
+            multiline: c.alphabet.contains(b'\n'),
+        }
     }
 
     /// The longest match any rule can produce, in bytes.

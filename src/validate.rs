@@ -28,8 +28,9 @@ pub fn shannon_entropy(bytes: &[u8]) -> f64 {
 }
 
 /// Substrings (lowercase) that mark a value as a placeholder, a template
-/// variable or an already-redacted value rather than a real secret.
-const PLACEHOLDER_WORDS: &[&str] = &[
+/// variable or an already-redacted value, wherever they occur. Each is long
+/// or unusual enough that a random token practically never contains it.
+const PLACEHOLDER_SUBSTRINGS: &[&str] = &[
     "example",
     "placeholder",
     "changeme",
@@ -41,8 +42,6 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "xxxxx",
     "*****",
     "redacted",
-    "dummy",
-    "sample",
     "<",
     ">",
     "${",
@@ -55,23 +54,42 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "getenv",
     "secret_here",
     "password_here",
+    "notreal",
+];
+
+/// Words (lowercase) that mark a placeholder only as a whole word (the whole
+/// value, or delimited by non-alphanumeric bytes): as substrings they occur
+/// in random tokens far too often (`none`, `fake` in 1 key of ~20,000).
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "dummy",
+    "sample",
     "insert",
     "todo",
     "fixme",
-    "notreal",
     "fake",
     "null",
     "undefined",
     "none",
+    "test",
+    "password",
+    "secret",
+    "token",
 ];
 
 /// Whether `secret` looks like a placeholder rather than a real value: it
-/// contains a placeholder word (ignoring ASCII case), or is one byte repeated.
+/// contains a placeholder substring or word (ignoring ASCII case), or is
+/// one byte repeated.
 pub fn is_placeholder(secret: &[u8]) -> bool {
     let lower = secret.to_ascii_lowercase();
-    if PLACEHOLDER_WORDS
+    if PLACEHOLDER_SUBSTRINGS
         .iter()
         .any(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some())
+    {
+        return true;
+    }
+    if lower
+        .split(|b| !b.is_ascii_alphanumeric())
+        .any(|word| PLACEHOLDER_WORDS.iter().any(|w| w.as_bytes() == word))
     {
         return true;
     }
@@ -111,5 +129,9 @@ mod tests {
         assert!(is_placeholder(b"[REDACTED:generic-password]"));
         assert!(is_placeholder(b"aaaaaaaa"));
         assert!(!is_placeholder(b"Tr0ub4dor&3xyz"));
+        assert!(is_placeholder(b"my-fake-key"));
+        assert!(is_placeholder(b"none"));
+        // Short words only count as whole words: random tokens contain them.
+        assert!(!is_placeholder(b"q8ZnoneLmX0pfakeWv7NcY4tKb"));
     }
 }

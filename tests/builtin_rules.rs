@@ -37,3 +37,25 @@ fn builtin_rules_have_two_positive_and_one_negative_example_each() {
         assert!(rule.rotate.is_some(), "{}: no rotation guidance", rule.id);
     }
 }
+
+/// Streaming latency depends on these: a rule that is not provably led by a
+/// keyword holds back its whole maximum length, and a multi-line rule holds
+/// lines back. Only `private-key` (PEM blocks) may span lines.
+#[test]
+fn builtin_rules_are_keyword_led_and_single_line() {
+    let scanner = Scanner::builtin();
+    for (i, rule) in scanner.rules().iter().enumerate() {
+        let shape = scanner.rule_shape(i);
+        assert!(
+            shape.starts_with_keyword,
+            "{}: not provably keyword-led",
+            rule.id
+        );
+        assert_eq!(
+            shape.multiline,
+            &*rule.id == "private-key",
+            "{}: multi-line",
+            rule.id
+        );
+    }
+}
