@@ -302,8 +302,11 @@ pub fn fixed_chunk_sizes(scanner: &Scanner) -> Vec<usize> {
 pub fn stream_findings(scanner: &Scanner, chunks: &[&[u8]]) -> Vec<Finding> {
     let mut stream = scanner.stream();
     let mut findings = vec![];
+    let mut pushed = 0;
     for c in chunks {
         findings.extend(stream.push(c));
+        pushed += c.len() as u64;
+        assert_eq!(stream.offset(), pushed, "offset() counts the bytes pushed");
     }
     findings.extend(stream.finish());
     assert!(

@@ -25,8 +25,8 @@ use std::io::Write;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use support::{
-    all_material, arb_input, check_stream_equals_whole, chunks_at, fixed_chunk_sizes, show,
-    split_points, subjects, Subject,
+    all_material, arb_input, check_stream_equals_whole, chunks_at, fixed_chunk_sizes, marker,
+    model_redactions, show, split_points, subjects, Expected, Subject,
 };
 
 fn pick(which: Index) -> &'static Subject {
@@ -61,6 +61,7 @@ fn check_chunking(s: &Subject, input: &[u8], raw_splits: &[usize]) -> Result<(),
 /// output; for newline-free rule sets they include every complete line.
 fn check_flush(s: &Subject, input: &[u8], raw_splits: &[usize]) -> Result<(), TestCaseError> {
     let final_out = s.scanner.redact(input).into_owned();
+    let model = model_redactions(s, input);
     let points = split_points(input.len(), raw_splits);
     let mut w = s.scanner.redact_writer(Vec::new());
     let mut fed = 0;
@@ -78,6 +79,23 @@ fn check_flush(s: &Subject, input: &[u8], raw_splits: &[usize]) -> Result<(), Te
             show(&final_out),
             show(input)
         );
+        // What was written stands for a prefix of the input that ends
+        // between markers, never inside one; held_back() is the rest.
+        let Some(consumed) = input_consumed(s, input, &model, out.len()) else {
+            return Err(TestCaseError::fail(format!(
+                "{}: after flushing {fed} bytes the output {} ends inside a marker",
+                s.name,
+                show(out)
+            )));
+        };
+        prop_assert_eq!(
+            w.held_back(),
+            (fed - consumed) as u64,
+            "{}: held_back() after flushing {} bytes, of which {} are written",
+            s.name,
+            fed,
+            consumed
+        );
         if s.newline_free {
             if let Some(nl) = input[..fed].iter().rposition(|&b| b == b'\n') {
                 let lines = s.scanner.redact(&input[..=nl]);
@@ -93,9 +111,43 @@ fn check_flush(s: &Subject, input: &[u8], raw_splits: &[usize]) -> Result<(), Te
             }
         }
     }
-    let out = w.finish().expect("writing to a Vec cannot fail");
+    w.try_finish().expect("writing to a Vec cannot fail");
+    prop_assert_eq!(w.held_back(), 0);
+    prop_assert_eq!(
+        w.redacted(),
+        model.len() as u64,
+        "{}: redacted() counts the markers",
+        s.name
+    );
+    prop_assert!(
+        w.write(b"x").is_err(),
+        "{}: a write after finishing is an error",
+        s.name
+    );
+    let out = w.finish().expect("finishing twice is harmless");
     prop_assert_eq!(out, final_out);
     Ok(())
+}
+
+/// How many input bytes the first `written` bytes of the redacted output
+/// stand for, or `None` when that cut falls inside a marker.
+fn input_consumed(s: &Subject, input: &[u8], model: &[Expected], written: usize) -> Option<usize> {
+    let (mut out_at, mut in_at) = (0, 0);
+    for r in model {
+        let gap = r.span.start - in_at;
+        if written <= out_at + gap {
+            return Some(in_at + (written - out_at));
+        }
+        out_at += gap;
+        let m = marker(&s.scanner, r.rule).len();
+        if written < out_at + m {
+            return None;
+        }
+        out_at += m;
+        in_at = r.span.end;
+    }
+    let rest = input.len() - in_at;
+    (written <= out_at + rest).then(|| in_at + (written - out_at))
 }
 
 /// A deterministic pseudo-random stream of about `len` bytes made of the
