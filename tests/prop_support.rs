@@ -70,6 +70,22 @@ pub struct Subject {
     pub oracle: Oracle,
     /// No rule of this scanner can match `\n`.
     pub newline_free: bool,
+    /// When every rule that can match `\n` begins its matches with a
+    /// keyword: those keywords, lowercased. An input holding none of them
+    /// opens no multi-line match, so its complete lines must not be held.
+    pub multiline_keywords: Option<Vec<Vec<u8>>>,
+}
+
+impl Subject {
+    /// Whether no multi-line match can be open anywhere in `input`: after
+    /// a flush, every complete line of it must be out.
+    pub fn lines_settle(&self, input: &[u8]) -> bool {
+        let Some(keywords) = &self.multiline_keywords else {
+            return false;
+        };
+        let lower = input.to_ascii_lowercase();
+        keywords.iter().all(|k| !contains(&lower, k))
+    }
 }
 
 impl std::fmt::Debug for Subject {
@@ -83,11 +99,29 @@ fn subject(name: impl Into<String>, scanner: Scanner) -> Subject {
         .rules()
         .iter()
         .all(|r| !can_match_newline(&r.pattern));
+    let mut multiline_keywords = Some(vec![]);
+    for (i, rule) in scanner.rules().iter().enumerate() {
+        if !can_match_newline(&rule.pattern) {
+            continue;
+        }
+        if !scanner.rule_shape(i).starts_with_keyword {
+            multiline_keywords = None;
+            break;
+        }
+        if let Some(list) = &mut multiline_keywords {
+            list.extend(
+                rule.keywords
+                    .iter()
+                    .map(|k| k.to_ascii_lowercase().into_bytes()),
+            );
+        }
+    }
     Subject {
         name: name.into(),
         oracle: Oracle::new(&scanner),
         scanner,
         newline_free,
+        multiline_keywords,
     }
 }
 

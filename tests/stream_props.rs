@@ -5,8 +5,9 @@
 //!   [`secretscan::RedactWriter`] fed any chunking equal scanning and
 //!   redacting the whole input;
 //! - flush: what a flushed `RedactWriter` has written is always a prefix
-//!   of the final output, and with rules that cannot match `\n`, every
-//!   complete line is out after a flush;
+//!   of the final output, ends between markers, and matches `held_back()`;
+//!   with rules that cannot match `\n`, or with no multi-line rule's
+//!   keyword in the input, every complete line is out after a flush;
 //! - memory: buffered bytes stay within the longest match plus the largest
 //!   chunk on long streams.
 //!
@@ -62,6 +63,7 @@ fn check_chunking(s: &Subject, input: &[u8], raw_splits: &[usize]) -> Result<(),
 fn check_flush(s: &Subject, input: &[u8], raw_splits: &[usize]) -> Result<(), TestCaseError> {
     let final_out = s.scanner.redact(input).into_owned();
     let model = model_redactions(s, input);
+    let lines_settle = s.lines_settle(input);
     let points = split_points(input.len(), raw_splits);
     let mut w = s.scanner.redact_writer(Vec::new());
     let mut fed = 0;
@@ -96,7 +98,7 @@ fn check_flush(s: &Subject, input: &[u8], raw_splits: &[usize]) -> Result<(), Te
             fed,
             consumed
         );
-        if s.newline_free {
+        if s.newline_free || lines_settle {
             if let Some(nl) = input[..fed].iter().rposition(|&b| b == b'\n') {
                 let lines = s.scanner.redact(&input[..=nl]);
                 prop_assert!(
