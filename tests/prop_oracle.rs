@@ -2,9 +2,9 @@
 //! "Oracle"), and redaction hides every secret while changing no other byte
 //! (DESIGN.md, "Semantics").
 //!
-//! Case counts (per property, in the test profile): 4096 inputs each, for
+//! Case counts (per property, in the test profile): 16384 inputs each, for
 //! the built-in pack, the tricky set, redaction (either set), and any
-//! subject (each tricky rule alone, the newline-free subsets). About 2 s in
+//! subject (each tricky rule alone, the newline-free subsets). About 4 s in
 //! all on 2 cores. `PROPTEST_CASES=N` runs N cases of each instead.
 
 #[path = "prop_support.rs"]
@@ -111,7 +111,7 @@ fn check_redaction(s: &Subject, input: &[u8]) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(support::config(4096))]
+    #![proptest_config(support::config(16384))]
 
     #[test]
     fn builtin_engine_equals_oracle(input in arb_input(all_material())) {
@@ -134,7 +134,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(support::config(4096))]
+    #![proptest_config(support::config(16384))]
 
     /// Each tricky rule alone, and the newline-free subsets: small maximum
     /// lengths and no neighbours to hide behind.
