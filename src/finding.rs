@@ -158,6 +158,94 @@ pub(crate) fn resolve(
     }
 }
 
+/// How a candidate ranks where candidates overlap: higher priority first,
+/// then the rule listed first.
+pub(crate) type Rank = (i32, std::cmp::Reverse<usize>);
+
+/// The incremental form of [`resolve`], for streams: candidates are folded
+/// one at a time in sorted order, each once every candidate that could
+/// overlap it is known, so neither the candidates nor the bytes of a long
+/// chain of overlapping findings need to be kept.
+///
+/// It reports and redacts exactly what [`resolve`] does on the same
+/// candidates (the property tests hold stream and whole input together).
+///
+/// # Memory usage
+///
+/// O(number of rules): only the folded candidates that may still overlap
+/// a later one are kept, and at most one open redaction.
+#[derive(Debug, Default)]
+pub(crate) struct Resolver {
+    /// Folded candidates that may overlap later ones: (secret end, rank).
+    recent: Vec<(u64, Rank)>,
+    /// The component being built: its union span, top rank and rule.
+    open: Option<(Redaction, Rank)>,
+}
+
+impl Resolver {
+    /// Folds `c`, the next candidate in (start, end, rule) order, given the
+    /// candidates after it that are not folded yet (`later`, same order).
+    /// Every candidate that overlaps `c` must be among `later` or folded.
+    pub fn fold(
+        &mut self,
+        c: &Candidate,
+        later: &[Candidate],
+        rank: impl Fn(usize) -> Rank,
+        report: impl FnOnce(&Candidate),
+        mut redaction: impl FnMut(Redaction),
+    ) {
+        let own = rank(c.rule);
+        self.recent.retain(|&(end, _)| end > c.secret.start);
+        let outranked = self.recent.iter().any(|&(_, r)| r > own)
+            || later
+                .iter()
+                .take_while(|o| o.secret.start < c.secret.end)
+                .any(|o| rank(o.rule) > own);
+        if !outranked {
+            report(c);
+        }
+        self.recent.push((c.secret.end, own));
+        match &mut self.open {
+            Some((r, top)) if c.secret.start < r.span.end => {
+                r.span.end = r.span.end.max(c.secret.end);
+                if own > *top {
+                    (r.rule, *top) = (c.rule, own);
+                }
+            }
+            _ => {
+                if let Some((r, _)) = self.open.take() {
+                    redaction(r);
+                }
+                self.open = Some((
+                    Redaction {
+                        span: c.secret.clone(),
+                        rule: c.rule,
+                    },
+                    own,
+                ));
+            }
+        }
+    }
+
+    /// Closes the open component if nothing can join it any more: no
+    /// candidate still to come starts before `next_start`.
+    pub fn close_before(&mut self, next_start: u64, redaction: impl FnOnce(Redaction)) {
+        if self
+            .open
+            .as_ref()
+            .is_some_and(|(r, _)| r.span.end <= next_start)
+        {
+            let (r, _) = self.open.take().expect("checked");
+            redaction(r);
+        }
+    }
+
+    /// The union span of the component being built, if any.
+    pub fn open_span(&self) -> Option<Range<u64>> {
+        self.open.as_ref().map(|(r, _)| r.span.clone())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -95,8 +95,11 @@ impl<W: Write> RedactWriter<W> {
 
     /// Bytes accepted but not yet written, held back because they could
     /// still be part of a secret.
+    ///
+    /// The bytes inside a redaction whose label is still open (a chain of
+    /// overlapping secrets) are not counted: they will never be written.
     pub fn held_back(&self) -> u64 {
-        self.core.end() - self.written
+        self.core.unwritten(self.written)
     }
 
     /// Writes every settled byte to the inner writer (without flushing it).
@@ -115,8 +118,12 @@ impl<W: Write> RedactWriter<W> {
                 break;
             }
             let r = self.core.redactions.pop_front().expect("front exists");
-            self.scratch
-                .extend_from_slice(&buf[(at - base) as usize..(r.span.start - base) as usize]);
+            // NOTE: when the output stopped at this redaction's start, the
+            // bytes it covers may already be gone (see StreamCore::trim).
+            if r.span.start > at {
+                self.scratch
+                    .extend_from_slice(&buf[(at - base) as usize..(r.span.start - base) as usize]);
+            }
             push_marker(&scanner, r.rule, &mut self.scratch);
             self.redacted += 1;
             at = r.span.end;

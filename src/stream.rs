@@ -18,7 +18,7 @@
 use std::collections::VecDeque;
 
 use crate::compile::ByteSet;
-use crate::finding::{resolve, Candidate, Finding, Redaction};
+use crate::finding::{Candidate, Finding, Redaction, Resolver};
 use crate::matcher::{advance_rule, RuleCursor, View};
 use crate::scan::{LineCounter, Scanner};
 
@@ -50,6 +50,7 @@ pub(crate) struct StreamCore {
     /// unwritten output); `u64::MAX` when it needs none.
     pub keep_from: u64,
     lines: LineCounter,
+    resolver: Resolver,
     /// Keep each secret's bytes on its finding.
     pub keep_values: bool,
     finished: bool,
@@ -89,6 +90,7 @@ impl StreamCore {
             settled: 0,
             keep_from: if keep_output { 0 } else { u64::MAX },
             lines: LineCounter::default(),
+            resolver: Resolver::default(),
             keep_values: false,
             finished: false,
             idle_bounds,
@@ -103,6 +105,16 @@ impl StreamCore {
     /// Whether [`StreamCore::finish`] ran.
     pub fn is_finished(&self) -> bool {
         self.finished
+    }
+
+    /// The bytes the front end still has to write or replace, after it has
+    /// written everything up to `written`: the interior of an open
+    /// redaction is replaced, never written, so it does not count.
+    pub fn unwritten(&self, written: u64) -> u64 {
+        match self.resolver.open_span() {
+            Some(open) if written >= open.start => self.end().saturating_sub(open.end.max(written)),
+            _ => self.end() - written,
+        }
     }
 
     /// Absolute offset one past the last byte pushed.
@@ -208,53 +220,53 @@ impl StreamCore {
         f.max(self.frontier)
     }
 
-    /// Moves every component that ends at or before `frontier` from
-    /// `pending` to the outputs, and advances `settled`.
+    /// Folds every candidate that can no longer be overlapped by one still
+    /// to come (its secret ends by `frontier`), in order, into findings and
+    /// redactions, and advances `settled`.
     fn settle_components(&mut self, frontier: u64) {
         let inner = self.scanner.inner();
         self.pending
             .sort_by_key(|c| (c.secret.start, c.secret.end, c.rule));
-        // Find the prefix of whole components that end by the frontier.
-        let mut done = 0;
-        let mut i = 0;
-        let mut open_start = None;
-        while i < self.pending.len() {
-            let mut end = self.pending[i].secret.end;
-            let mut j = i + 1;
-            while j < self.pending.len() && self.pending[j].secret.start < end {
-                end = end.max(self.pending[j].secret.end);
-                j += 1;
+        // Only a sorted prefix may be folded: a candidate after an undecided
+        // one could otherwise be reported out of order.
+        let decided = self
+            .pending
+            .iter()
+            .take_while(|c| c.secret.end <= frontier)
+            .count();
+        let rank = |r: usize| (inner.compiled[r].priority, std::cmp::Reverse(r));
+        let collect = self.collect_findings;
+        let (findings, redactions, lines) =
+            (&mut self.findings, &mut self.redactions, &mut self.lines);
+        let mut on_redaction = |r: Redaction| {
+            if !collect {
+                redactions.push_back(r)
             }
-            if end > frontier {
-                open_start = Some(self.pending[i].secret.start);
-                break;
-            }
-            done = j;
-            i = j;
-        }
-        if done > 0 {
-            let mut ready: Vec<Candidate> = self.pending.drain(..done).collect();
-            let scanner = &self.scanner;
-            let (findings, redactions, lines) =
-                (&mut self.findings, &mut self.redactions, &mut self.lines);
-            let collect = self.collect_findings;
-            resolve(
-                &mut ready,
-                |r| inner.compiled[r].priority,
+        };
+        for n in 0..decided {
+            let (c, later) = (&self.pending[n], &self.pending[n + 1..]);
+            self.resolver.fold(
+                c,
+                later,
+                rank,
                 |c| {
                     if collect {
-                        findings.push(scanner.finding(c, lines, &self.buf, self.base))
+                        findings.push(self.scanner.finding(c, lines, &self.buf, self.base))
                     }
                 },
-                |r| {
-                    if !collect {
-                        redactions.push_back(r)
-                    }
-                },
+                &mut on_redaction,
             );
         }
+        self.pending.drain(..decided);
+        // Candidates still to come start at the frontier or at a pending one.
+        let next_start = self
+            .pending
+            .first()
+            .map_or(frontier, |c| c.secret.start.min(frontier));
+        self.resolver.close_before(next_start, &mut on_redaction);
+        let open_start = self.resolver.open_span().map(|s| s.start);
         self.settled = open_start
-            .map_or(frontier, |s| s.min(frontier))
+            .map_or(next_start, |s| s.min(next_start))
             .max(self.settled);
     }
 
@@ -263,7 +275,15 @@ impl StreamCore {
     /// written out. Pending candidates already hold their fingerprint,
     /// preview and line, so they need no bytes.
     fn trim(&mut self) {
-        let keep = self.frontier.saturating_sub(1).min(self.keep_from);
+        let mut needed = self.keep_from;
+        if let Some(open) = self.resolver.open_span() {
+            // Written up to an open redaction: the bytes it covers are never
+            // written, so a long chain of overlapping secrets costs no memory.
+            if needed >= open.start {
+                needed = needed.max(open.end);
+            }
+        }
+        let keep = self.frontier.saturating_sub(1).min(needed);
         if keep <= self.base {
             return;
         }
