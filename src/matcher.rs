@@ -92,6 +92,19 @@ pub(crate) struct RuleCursor {
     pub next_start: u64,
     /// Keyword hits not yet consumed, sorted by start.
     pub hits: Vec<Hit>,
+    /// Set while the rule waits for bytes that can settle a match.
+    pub wait: Option<Wait>,
+}
+
+/// Why a rule need not be searched again yet: its next match cannot settle
+/// before the input reaches `retry_end` or a byte outside the rule's
+/// alphabet arrives, so re-searching on every tiny write (a token stream)
+/// would only repeat the same work.
+#[derive(Clone, Debug)]
+pub(crate) struct Wait {
+    retry_end: u64,
+    checked_to: u64,
+    frontier: u64,
 }
 
 /// A rule's match: the whole span and the secret span, absolute offsets.
@@ -124,8 +137,23 @@ pub(crate) fn advance_rule(
             (h.start + 1).saturating_sub(len)
         }
     };
+    if !view.is_final {
+        if let Some(wait) = &mut cursor.wait {
+            let from = wait.checked_to.max(view.base);
+            if end < wait.retry_end
+                && view.hay[view.local(from)..]
+                    .iter()
+                    .all(|&b| rule.alphabet.contains(b))
+            {
+                wait.checked_to = end;
+                return wait.frontier;
+            }
+        }
+    }
+    cursor.wait = None;
     let mut captures = None;
     let mut frontier = None;
+    let mut waiting = false;
     let mut i = 0;
     'windows: while i < cursor.hits.len() {
         if cursor.hits[i].start < cursor.next_start {
@@ -155,6 +183,7 @@ pub(crate) fn advance_rule(
             let start = view.base + m.start() as u64;
             if !view.settled(rule, start) {
                 frontier = Some(unsettled_frontier(rule, cursor, i, view, at));
+                waiting = true;
                 break 'windows;
             }
             let span = start..view.base + m.end() as u64;
@@ -178,6 +207,7 @@ pub(crate) fn advance_rule(
         }
         if !complete {
             frontier = Some(unsettled_frontier(rule, cursor, i, view, at));
+            waiting = true;
             break;
         }
         i = j;
@@ -192,6 +222,16 @@ pub(crate) fn advance_rule(
     // a stream of dense keyword hits (`ghp_ghp_…`) linear.
     debug_assert!(frontier >= cursor.next_start);
     cursor.next_start = frontier;
+    if waiting {
+        // Every start before the frontier is settled or cannot start a
+        // match; later starts settle at frontier + max_len + look-ahead, or
+        // at a byte outside the alphabet.
+        cursor.wait = Some(Wait {
+            retry_end: frontier + len + LOOK_AHEAD,
+            checked_to: end,
+            frontier,
+        });
+    }
     let behind = cursor.hits.partition_point(|h| h.start < frontier);
     cursor.hits.drain(..behind.max(i));
     frontier

@@ -8,7 +8,7 @@
 //! that a short keyword (`sk-`) never hides a longer one (`sk-ant-`) that
 //! starts at the same place.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
@@ -27,8 +27,8 @@ pub(crate) struct Prefilter {
     automaton: Option<AhoCorasick>,
     /// For each automaton pattern, the rules (indices) that listed it.
     rules_of: Vec<Vec<u32>>,
-    /// Every proper prefix (lowercased) of every keyword, for hold-back.
-    proper_prefixes: HashSet<Vec<u8>>,
+    /// Every keyword (lowercased) as a trie, for hold-back.
+    prefixes: PrefixTrie,
     /// The longest keyword, in bytes.
     max_len: usize,
 }
@@ -52,12 +52,7 @@ impl Prefilter {
                 }
             }
         }
-        let mut proper_prefixes = HashSet::new();
-        for p in &patterns {
-            for n in 1..p.len() {
-                proper_prefixes.insert(p[..n].to_vec());
-            }
-        }
+        let prefixes = PrefixTrie::new(&patterns);
         let max_len = patterns.iter().map(Vec::len).max().unwrap_or(0);
         let automaton = if patterns.is_empty() {
             None
@@ -74,7 +69,7 @@ impl Prefilter {
         Prefilter {
             automaton,
             rules_of,
-            proper_prefixes,
+            prefixes,
             max_len,
         }
     }
@@ -115,17 +110,87 @@ impl Prefilter {
     /// The length of the longest suffix of `tail` that is a proper prefix of
     /// some keyword (ignoring ASCII case): the bytes at which a keyword may
     /// still begin once more input arrives.
+    ///
+    /// Cost: at most one short trie walk per position among the last
+    /// (longest keyword - 1) bytes; most walks end at their first byte.
     pub fn partial_suffix_len(&self, tail: &[u8]) -> usize {
         let longest = self.max_len.saturating_sub(1).min(tail.len());
-        let mut probe = Vec::with_capacity(longest);
-        for n in (1..=longest).rev() {
-            probe.clear();
-            probe.extend(tail[tail.len() - n..].iter().map(u8::to_ascii_lowercase));
-            if self.proper_prefixes.contains(&probe) {
-                return n;
+        let from = tail.len() - longest;
+        'starts: for p in from..tail.len() {
+            let mut node = PrefixTrie::ROOT;
+            for &b in &tail[p..] {
+                match self.prefixes.child(node, b.to_ascii_lowercase()) {
+                    Some(next) => node = next,
+                    None => continue 'starts,
+                }
+            }
+            // The whole suffix is a path in the trie; a complete keyword
+            // whose node has no children has arrived already, not partly.
+            if self.prefixes.has_children(node) {
+                return tail.len() - p;
             }
         }
         0
+    }
+}
+
+/// A trie of the (lowercased) keywords, for [`Prefilter::partial_suffix_len`].
+/// The root has a full table; other nodes keep a short sorted edge list.
+#[derive(Debug, Default)]
+struct PrefixTrie {
+    root: Vec<u32>,
+    edges: Vec<Vec<(u8, u32)>>,
+}
+
+impl PrefixTrie {
+    const ROOT: u32 = 0;
+    const NONE: u32 = u32::MAX;
+
+    fn new(keywords: &[Vec<u8>]) -> PrefixTrie {
+        let mut trie = PrefixTrie {
+            root: vec![Self::NONE; 256],
+            edges: vec![vec![]],
+        };
+        for kw in keywords {
+            let mut node = Self::ROOT;
+            for &b in kw {
+                node = match trie.child(node, b) {
+                    Some(next) => next,
+                    None => {
+                        let next = trie.edges.len() as u32;
+                        trie.edges.push(vec![]);
+                        if node == Self::ROOT {
+                            trie.root[b as usize] = next;
+                        } else {
+                            let list = &mut trie.edges[node as usize];
+                            let at = list.partition_point(|&(e, _)| e < b);
+                            list.insert(at, (b, next));
+                        }
+                        next
+                    }
+                };
+            }
+        }
+        trie
+    }
+
+    fn child(&self, node: u32, b: u8) -> Option<u32> {
+        let next = if node == Self::ROOT {
+            self.root[b as usize]
+        } else {
+            let list = &self.edges[node as usize];
+            list.iter()
+                .find(|&&(e, _)| e == b)
+                .map_or(Self::NONE, |&(_, n)| n)
+        };
+        (next != Self::NONE).then_some(next)
+    }
+
+    fn has_children(&self, node: u32) -> bool {
+        if node == Self::ROOT {
+            return true;
+        }
+        !self.edges[node as usize].is_empty()
     }
 }
 

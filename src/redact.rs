@@ -95,11 +95,15 @@ impl<W: Write> RedactWriter<W> {
 
     /// Bytes accepted but not yet written, held back because they could
     /// still be part of a secret.
-    ///
-    /// The bytes inside a redaction whose label is still open (a chain of
-    /// overlapping secrets) are not counted: they will never be written.
     pub fn held_back(&self) -> u64 {
-        self.core.unwritten(self.written)
+        self.core.end() - self.written
+    }
+
+    /// Bytes kept in memory: the held-back bytes, less those inside a
+    /// redaction whose label is still open (a chain of overlapping secrets),
+    /// which are replaced, never written, and so not kept.
+    pub fn buffered(&self) -> usize {
+        self.core.buf.len()
     }
 
     /// Writes every settled byte to the inner writer (without flushing it).

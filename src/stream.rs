@@ -107,16 +107,6 @@ impl StreamCore {
         self.finished
     }
 
-    /// The bytes the front end still has to write or replace, after it has
-    /// written everything up to `written`: the interior of an open
-    /// redaction is replaced, never written, so it does not count.
-    pub fn unwritten(&self, written: u64) -> u64 {
-        match self.resolver.open_span() {
-            Some(open) if written >= open.start => self.end().saturating_sub(open.end.max(written)),
-            _ => self.end() - written,
-        }
-    }
-
     /// Absolute offset one past the last byte pushed.
     pub fn end(&self) -> u64 {
         self.base + self.buf.len() as u64
@@ -198,7 +188,13 @@ impl StreamCore {
                 }
             });
             frontier = frontier.min(f);
-            !cursor.hits.is_empty()
+            if cursor.hits.is_empty() {
+                // Idle rules are bounded by `idle_frontier`; a wait recorded
+                // now would be stale when the next hit wakes the rule.
+                cursor.wait = None;
+                return false;
+            }
+            true
         });
         debug_assert!(frontier >= self.frontier, "the frontier never moves back");
         self.frontier = frontier;
