@@ -27,8 +27,8 @@ pub(crate) struct Prefilter {
     automaton: Option<AhoCorasick>,
     /// For each automaton pattern, the rules (indices) that listed it.
     rules_of: Vec<Vec<u32>>,
-    /// Every keyword (lowercased) as a trie, for hold-back.
-    prefixes: PrefixTrie,
+    /// The same keywords as a resumable DFA, for small writes and hold-back.
+    dfa: KeywordDfa,
     /// The longest keyword, in bytes.
     max_len: usize,
 }
@@ -52,7 +52,7 @@ impl Prefilter {
                 }
             }
         }
-        let prefixes = PrefixTrie::new(&patterns);
+        let dfa = KeywordDfa::new(&patterns);
         let max_len = patterns.iter().map(Vec::len).max().unwrap_or(0);
         let automaton = if patterns.is_empty() {
             None
@@ -69,7 +69,7 @@ impl Prefilter {
         Prefilter {
             automaton,
             rules_of,
-            prefixes,
+            dfa,
             max_len,
         }
     }
@@ -109,88 +109,160 @@ impl Prefilter {
 
     /// The length of the longest suffix of `tail` that is a proper prefix of
     /// some keyword (ignoring ASCII case): the bytes at which a keyword may
-    /// still begin once more input arrives.
-    ///
-    /// Cost: at most one short trie walk per position among the last
-    /// (longest keyword - 1) bytes; most walks end at their first byte.
+    /// still begin once more input arrives. (Streams keep the DFA state
+    /// instead; this is the same answer from scratch, for tests.)
+    #[cfg(test)]
     pub fn partial_suffix_len(&self, tail: &[u8]) -> usize {
-        let longest = self.max_len.saturating_sub(1).min(tail.len());
-        let from = tail.len() - longest;
-        'starts: for p in from..tail.len() {
-            let mut node = PrefixTrie::ROOT;
-            for &b in &tail[p..] {
-                match self.prefixes.child(node, b.to_ascii_lowercase()) {
-                    Some(next) => node = next,
-                    None => continue 'starts,
+        let from = tail.len().saturating_sub(self.max_len.saturating_sub(1));
+        let state = self.dfa.feed(KeywordDfa::START, &tail[from..], |_, _| {});
+        self.dfa.partial_len(state)
+    }
+
+    /// The incremental keyword matcher, for streams written in small pieces.
+    pub fn dfa(&self) -> &KeywordDfa {
+        &self.dfa
+    }
+
+    /// Calls `on_hit(rule, hit)` for a keyword pattern that ends at absolute
+    /// offset `end` (an output of [`KeywordDfa::feed`]).
+    pub fn on_pattern(&self, pattern: u32, end: u64, mut on_hit: impl FnMut(usize, Hit)) {
+        let hit = Hit {
+            start: end - self.dfa.lens[pattern as usize] as u64,
+            end,
+        };
+        for &rule in &self.rules_of[pattern as usize] {
+            on_hit(rule as usize, hit);
+        }
+    }
+}
+
+/// A small Aho-Corasick DFA over the lowercased keywords, stepped one byte
+/// at a time and resumable across writes. It serves streams written in
+/// small pieces (a token stream), where restarting the main automaton over
+/// the bytes a keyword could straddle would cost more than the write, and
+/// it tells how long a trailing partial keyword is.
+///
+/// Bytes are mapped to classes (both cases of a letter share one; bytes in
+/// no keyword share class 0), so the table is states × classes.
+#[derive(Debug)]
+pub(crate) struct KeywordDfa {
+    class_of: [u8; 256],
+    classes: usize,
+    /// `next[state * classes + class]`.
+    next: Vec<u32>,
+    /// Patterns (indices) ending at each state, via dictionary links too.
+    outputs: Vec<Vec<u32>>,
+    /// Per state, the longest suffix of the input that is a proper prefix
+    /// of some keyword.
+    partial: Vec<u32>,
+    /// Length of each pattern.
+    lens: Vec<u32>,
+}
+
+impl KeywordDfa {
+    /// The state before any input.
+    pub const START: u32 = 0;
+
+    fn new(patterns: &[Vec<u8>]) -> KeywordDfa {
+        let mut class_of = [0u8; 256];
+        let mut classes = 1usize;
+        for p in patterns {
+            for &b in p {
+                if class_of[b as usize] == 0 {
+                    assert!(classes < 256, "at most 255 distinct keyword bytes");
+                    class_of[b as usize] = classes as u8;
+                    class_of[b.to_ascii_uppercase() as usize] = classes as u8;
+                    classes += 1;
                 }
             }
-            // The whole suffix is a path in the trie; a complete keyword
-            // whose node has no children has arrived already, not partly.
-            if self.prefixes.has_children(node) {
-                return tail.len() - p;
+        }
+        // The trie: goto edges (NONE where absent), depth, outputs.
+        const NONE: u32 = u32::MAX;
+        let mut goto = vec![NONE; classes];
+        let mut depth = vec![0u32];
+        let mut outputs: Vec<Vec<u32>> = vec![vec![]];
+        for (pid, p) in patterns.iter().enumerate() {
+            let mut state = 0usize;
+            for &b in p {
+                let slot = state * classes + class_of[b as usize] as usize;
+                if goto[slot] == NONE {
+                    goto[slot] = depth.len() as u32;
+                    goto.extend(std::iter::repeat_n(NONE, classes));
+                    depth.push(depth[state] + 1);
+                    outputs.push(vec![]);
+                }
+                state = goto[slot] as usize;
+            }
+            outputs[state].push(pid as u32);
+        }
+        let states = depth.len();
+        let has_children: Vec<bool> = (0..states)
+            .map(|s| {
+                goto[s * classes..(s + 1) * classes]
+                    .iter()
+                    .any(|&t| t != NONE)
+            })
+            .collect();
+        // Breadth-first: failure links, the full transition table, outputs
+        // merged along failure links, and the partial-keyword length.
+        let mut next = vec![0u32; states * classes];
+        let mut fail = vec![0u32; states];
+        let mut partial = vec![0u32; states];
+        let mut queue = std::collections::VecDeque::new();
+        for c in 0..classes {
+            let t = goto[c];
+            if t != NONE {
+                next[c] = t;
+                queue.push_back(t as usize);
             }
         }
-        0
-    }
-}
-
-/// A trie of the (lowercased) keywords, for [`Prefilter::partial_suffix_len`].
-/// The root has a full table; other nodes keep a short sorted edge list.
-#[derive(Debug, Default)]
-struct PrefixTrie {
-    root: Vec<u32>,
-    edges: Vec<Vec<(u8, u32)>>,
-}
-
-impl PrefixTrie {
-    const ROOT: u32 = 0;
-    const NONE: u32 = u32::MAX;
-
-    fn new(keywords: &[Vec<u8>]) -> PrefixTrie {
-        let mut trie = PrefixTrie {
-            root: vec![Self::NONE; 256],
-            edges: vec![vec![]],
-        };
-        for kw in keywords {
-            let mut node = Self::ROOT;
-            for &b in kw {
-                node = match trie.child(node, b) {
-                    Some(next) => next,
-                    None => {
-                        let next = trie.edges.len() as u32;
-                        trie.edges.push(vec![]);
-                        if node == Self::ROOT {
-                            trie.root[b as usize] = next;
-                        } else {
-                            let list = &mut trie.edges[node as usize];
-                            let at = list.partition_point(|&(e, _)| e < b);
-                            list.insert(at, (b, next));
-                        }
-                        next
-                    }
-                };
+        while let Some(s) = queue.pop_front() {
+            let f = fail[s] as usize;
+            let inherited = outputs[f].clone();
+            outputs[s].extend(inherited);
+            partial[s] = if has_children[s] {
+                depth[s]
+            } else {
+                partial[f]
+            };
+            for c in 0..classes {
+                let t = goto[s * classes + c];
+                if t == NONE {
+                    next[s * classes + c] = next[f * classes + c];
+                } else {
+                    next[s * classes + c] = t;
+                    fail[t as usize] = next[f * classes + c];
+                    queue.push_back(t as usize);
+                }
             }
         }
-        trie
-    }
-
-    fn child(&self, node: u32, b: u8) -> Option<u32> {
-        let next = if node == Self::ROOT {
-            self.root[b as usize]
-        } else {
-            let list = &self.edges[node as usize];
-            list.iter()
-                .find(|&&(e, _)| e == b)
-                .map_or(Self::NONE, |&(_, n)| n)
-        };
-        (next != Self::NONE).then_some(next)
-    }
-
-    fn has_children(&self, node: u32) -> bool {
-        if node == Self::ROOT {
-            return true;
+        KeywordDfa {
+            class_of,
+            classes,
+            next,
+            outputs,
+            partial,
+            lens: patterns.iter().map(|p| p.len() as u32).collect(),
         }
-        !self.edges[node as usize].is_empty()
+    }
+
+    /// Steps through `bytes` from `state`, calling `on_match(pattern,
+    /// index one past its last byte in bytes)` for every keyword ending in
+    /// them, and returns the new state.
+    pub fn feed(&self, mut state: u32, bytes: &[u8], mut on_match: impl FnMut(u32, usize)) -> u32 {
+        for (i, &b) in bytes.iter().enumerate() {
+            let class = self.class_of[b as usize] as usize;
+            state = self.next[state as usize * self.classes + class];
+            for &p in &self.outputs[state as usize] {
+                on_match(p, i + 1);
+            }
+        }
+        state
+    }
+
+    /// The length of the trailing partial keyword in `state`.
+    pub fn partial_len(&self, state: u32) -> usize {
+        self.partial[state as usize] as usize
     }
 }
 
@@ -213,6 +285,30 @@ mod tests {
         let mut got = vec![];
         pf.for_each_hit(b"abab", 0, 2, |_, h| got.push(h.start));
         assert_eq!(got, vec![2]);
+    }
+
+    #[test]
+    fn resumable_dfa_finds_what_the_automaton_finds() {
+        let pf = Prefilter::new(&[
+            vec!["sk-".into(), "sk-ant-".into()],
+            vec!["ant".into(), "PASS".into()],
+        ]);
+        let hay = b"xx Sk-Ant-1 sk-sk-ant pass sant";
+        let mut whole = vec![];
+        pf.for_each_hit(hay, 0, 0, |r, h| whole.push((r, h.start, h.end)));
+        for step in 1..hay.len() {
+            let mut state = KeywordDfa::START;
+            let mut got = vec![];
+            for (n, piece) in hay.chunks(step).enumerate() {
+                let base = (n * step) as u64;
+                state = pf.dfa().feed(state, piece, |p, end| {
+                    pf.on_pattern(p, base + end as u64, |r, h| got.push((r, h.start, h.end)))
+                });
+            }
+            whole.sort();
+            got.sort();
+            assert_eq!(got, whole, "step {step}");
+        }
     }
 
     #[test]

@@ -20,6 +20,7 @@ use std::collections::VecDeque;
 use crate::compile::ByteSet;
 use crate::finding::{Candidate, Finding, Redaction, Resolver};
 use crate::matcher::{advance_rule, RuleCursor, View};
+use crate::prefilter::{Hit, KeywordDfa};
 use crate::scan::{LineCounter, Scanner};
 
 /// The shared streaming engine behind [`StreamScanner`] and
@@ -51,6 +52,8 @@ pub(crate) struct StreamCore {
     pub keep_from: u64,
     lines: LineCounter,
     resolver: Resolver,
+    /// The keyword DFA's state after the last byte pushed.
+    keyword_state: u32,
     /// Keep each secret's bytes on its finding.
     pub keep_values: bool,
     finished: bool,
@@ -91,6 +94,7 @@ impl StreamCore {
             keep_from: if keep_output { 0 } else { u64::MAX },
             lines: LineCounter::default(),
             resolver: Resolver::default(),
+            keyword_state: KeywordDfa::START,
             keep_values: false,
             finished: false,
             idle_bounds,
@@ -122,24 +126,38 @@ impl StreamCore {
         let old_len = self.buf.len();
         self.buf.extend_from_slice(data);
         let inner = self.scanner.inner();
-        // Re-scan the bytes a keyword could straddle; report only new hits.
-        let overlap = inner.prefilter.max_keyword_len().saturating_sub(1);
-        let from = old_len.saturating_sub(overlap);
+        let prefilter = &inner.prefilter;
+        let overlap = prefilter.max_keyword_len().saturating_sub(1);
         let (cursors, active) = (&mut self.cursors, &mut self.active);
-        inner.prefilter.for_each_hit(
-            &self.buf[from..],
-            self.base + from as u64,
-            old_len - from,
-            |rule, hit| {
-                let hits = &mut cursors[rule].hits;
-                if hits.is_empty() {
-                    active.push(rule);
-                }
-                // Hits arrive ordered by end; keep each list ordered by start.
-                let at = hits.partition_point(|h| *h <= hit);
-                hits.insert(at, hit);
-            },
-        );
+        let mut add = |rule: usize, hit: Hit| {
+            let hits = &mut cursors[rule].hits;
+            if hits.is_empty() {
+                active.push(rule);
+            }
+            // Hits arrive ordered by end; keep each list ordered by start.
+            let at = hits.partition_point(|h| *h <= hit);
+            hits.insert(at, hit);
+        };
+        if data.len() <= overlap {
+            // A small write: step the resumable DFA over the new bytes only.
+            let start = self.base + old_len as u64;
+            self.keyword_state = prefilter.dfa().feed(self.keyword_state, data, |p, end| {
+                prefilter.on_pattern(p, start + end as u64, &mut add)
+            });
+        } else {
+            // A large write: the main automaton over the new bytes and the
+            // few before them that a keyword could straddle, reporting only
+            // new hits; then resume the DFA from the tail.
+            let from = old_len.saturating_sub(overlap);
+            prefilter.for_each_hit(
+                &self.buf[from..],
+                self.base + from as u64,
+                old_len - from,
+                add,
+            );
+            let tail = &self.buf[self.buf.len() - overlap..];
+            self.keyword_state = prefilter.dfa().feed(KeywordDfa::START, tail, |_, _| {});
+        }
         self.process(false);
     }
 
@@ -160,11 +178,7 @@ impl StreamCore {
         let scanner = self.scanner.clone();
         let inner = scanner.inner();
         let end = self.end();
-        let tail_from = self
-            .buf
-            .len()
-            .saturating_sub(inner.prefilter.max_keyword_len());
-        let partial = inner.prefilter.partial_suffix_len(&self.buf[tail_from..]) as u64;
+        let partial = inner.prefilter.dfa().partial_len(self.keyword_state) as u64;
         let view = View {
             hay: &self.buf,
             base: self.base,
