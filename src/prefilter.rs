@@ -187,7 +187,7 @@ impl KeywordDfa {
                 let slot = state * classes + class_of[b as usize] as usize;
                 if goto[slot] == NONE {
                     goto[slot] = depth.len() as u32;
-                    goto.extend(std::iter::repeat_n(NONE, classes));
+                    goto.resize(goto.len() + classes, NONE);
                     depth.push(depth[state] + 1);
                     outputs.push(vec![]);
                 }
