@@ -175,8 +175,19 @@ pub(crate) fn advance_rule(
         let complete = view.settled(rule, b - len);
         let stop = b.min(end);
         let mut at = a.max(cursor.next_start);
+        // A window around a single hit of a keyword-led rule can only hold a
+        // match starting at the hit: search anchored there, forward only
+        // (no reverse scan for the start). Merged windows are searched
+        // unanchored, once, so dense hits never cost hits × max_len.
+        let anchored = rule.starts_with_keyword && j == i + 1;
+        if anchored && at != cursor.hits[i].start {
+            at = stop;
+        }
         while at < stop {
-            let input = Input::new(view.hay).range(view.local(at)..view.local(stop));
+            let mut input = Input::new(view.hay).range(view.local(at)..view.local(stop));
+            if anchored {
+                input = input.anchored(Anchored::Yes);
+            }
             let Some(m) = rule.regex.search(&input) else {
                 break;
             };
@@ -204,6 +215,9 @@ pub(crate) fn advance_rule(
             cursor.next_start = span.end;
             at = span.end;
             on_match(RawMatch { span, secret });
+            if anchored {
+                break;
+            }
         }
         if !complete {
             frontier = Some(unsettled_frontier(rule, cursor, i, view, at));
