@@ -8,7 +8,7 @@
 
 use regex_automata::meta::{self, Regex};
 use regex_automata::util::syntax;
-use regex_automata::PatternID;
+use regex_automata::{hybrid, MatchKind, PatternID};
 use regex_syntax::hir::{Class, Hir, HirKind};
 
 use crate::error::{Error, RuleProblem};
@@ -34,6 +34,11 @@ pub(crate) struct CompiledRule {
     /// Every match begins with one of the rule's keywords, so a match can
     /// only start where a keyword hit starts.
     pub starts_with_keyword: bool,
+    /// For a multi-line rule whose matches begin at a keyword: a lazy DFA
+    /// run anchored at a hit, to learn when every match from there is
+    /// decided (the DFA dies). A closed PEM block is then let go at its END
+    /// line instead of after `max_len` more bytes.
+    pub probe: Option<hybrid::dfa::DFA>,
     /// The bytes a match can contain. Any other byte ends every match in
     /// progress; for most token rules a space or quote does, for almost every
     /// rule a newline does.
@@ -107,6 +112,16 @@ pub(crate) fn compile_rule(rule: &Rule) -> Result<CompiledRule, Error> {
     }
     let regex = build_regex(&rule.pattern).map_err(|e| fail(RuleProblem::Regex(e.to_string())))?;
     let secret_group = regex.group_info().to_index(PatternID::ZERO, "secret");
+    if let Some(name) = regex
+        .group_info()
+        .pattern_names(PatternID::ZERO)
+        .flatten()
+        .find(|&n| n != "secret")
+    {
+        return Err(fail(RuleProblem::Regex(format!(
+            "unknown capture group name '{name}': the only named group is 'secret' (use (?:...) to group)"
+        ))));
+    }
     let keywords: Vec<Vec<u8>> = rule
         .keywords
         .iter()
@@ -118,12 +133,28 @@ pub(crate) fn compile_rule(rule: &Rule) -> Result<CompiledRule, Error> {
             .all(|p| keywords.iter().any(|k| p.starts_with(k))),
         None => false,
     };
+    let alphabet = match_alphabet(&hir);
+    let probe = if starts_with_keyword && alphabet.contains(b'\n') {
+        let dfa = hybrid::dfa::DFA::builder()
+            .syntax(syntax_config())
+            .configure(
+                hybrid::dfa::DFA::config()
+                    .match_kind(MatchKind::LeftmostFirst)
+                    .cache_capacity(2 * 1024 * 1024),
+            )
+            .build(&rule.pattern)
+            .map_err(|e| fail(RuleProblem::Regex(e.to_string())))?;
+        Some(dfa)
+    } else {
+        None
+    };
     Ok(CompiledRule {
         regex,
+        probe,
         secret_group,
         max_len: max_len as u64,
         starts_with_keyword,
-        alphabet: match_alphabet(&hir),
+        alphabet,
         priority: rule.priority,
         min_entropy: rule.min_entropy,
         reject_placeholders: rule.reject_placeholders,

@@ -19,6 +19,7 @@
 
 use std::ops::Range;
 
+use regex_automata::hybrid::{self, LazyStateID};
 use regex_automata::{Anchored, Input};
 
 use crate::compile::{ByteSet, CompiledRule, LOOK_AHEAD};
@@ -94,6 +95,8 @@ pub(crate) struct RuleCursor {
     pub hits: Vec<Hit>,
     /// Set while the rule waits for bytes that can settle a match.
     pub wait: Option<Wait>,
+    /// Scratch space of the rule's probe DFA (multi-line rules only).
+    pub probe_cache: Option<hybrid::dfa::Cache>,
 }
 
 /// Why a rule need not be searched again yet: its next match cannot settle
@@ -105,6 +108,97 @@ pub(crate) struct Wait {
     retry_end: u64,
     checked_to: u64,
     frontier: u64,
+    /// For a probed rule: the DFA state, at `checked_to`, of the run from
+    /// the first undecided hit. The rule waits while it stays alive.
+    probe: Option<LazyStateID>,
+}
+
+/// How far the probe DFA got from a hit.
+enum Probe {
+    /// Every match from the hit is decided by the bytes here.
+    Decided,
+    /// More input could still change the matches from the hit; the state
+    /// after the last byte, if the DFA could tell.
+    Open(Option<LazyStateID>),
+}
+
+/// Runs `dfa` from `state` over `bytes`: `Decided` when it dies.
+fn probe_step(
+    dfa: &hybrid::dfa::DFA,
+    cache: &mut hybrid::dfa::Cache,
+    mut state: LazyStateID,
+    bytes: &[u8],
+) -> Probe {
+    for &b in bytes {
+        match dfa.next_state(cache, state, b) {
+            Ok(next) if next.is_dead() => return Probe::Decided,
+            Ok(next) if next.is_quit() => return Probe::Open(None),
+            Ok(next) => state = next,
+            Err(_) => return Probe::Open(None),
+        }
+    }
+    Probe::Open(Some(state))
+}
+
+/// Whether every match of `rule` starting at `start` is decided: by
+/// [`View::settled`], or because the rule's probe DFA, run anchored from
+/// `start`, dies before the end of the buffer.
+fn decided(
+    rule: &CompiledRule,
+    cache: &mut Option<hybrid::dfa::Cache>,
+    view: &View<'_>,
+    start: u64,
+) -> Probe {
+    if view.settled(rule, start) {
+        return Probe::Decided;
+    }
+    let Some(dfa) = &rule.probe else {
+        return Probe::Open(None);
+    };
+    let cache = cache.get_or_insert_with(|| dfa.create_cache());
+    let input = Input::new(view.hay)
+        .range(view.local(start)..)
+        .anchored(Anchored::Yes);
+    match dfa.start_state_forward(cache, &input) {
+        Ok(state) => probe_step(dfa, cache, state, &view.hay[view.local(start)..]),
+        Err(_) => Probe::Open(None),
+    }
+}
+
+/// The most hits probed per search, so that dense hits of a multi-line rule
+/// (`-----BEGIN -----BEGIN …`) cannot cost hits × `max_len`.
+const PROBE_LIMIT: usize = 8;
+
+/// For a rule whose matches begin at a keyword: the first pending hit at or
+/// after `at` and at or before `until` whose matches are not decided yet,
+/// with the probe state to wait on. `None` when all of them are decided.
+fn first_undecided(
+    rule: &CompiledRule,
+    cursor: &mut RuleCursor,
+    from_hit: usize,
+    view: &View<'_>,
+    at: u64,
+    until: u64,
+) -> Option<(u64, Option<LazyStateID>)> {
+    let starts = cursor.hits[from_hit..]
+        .iter()
+        .map(|h| h.start)
+        .filter(|&s| s >= at)
+        .take_while(|&s| s <= until);
+    let mut previous = None;
+    for (n, start) in starts.enumerate() {
+        if previous == Some(start) {
+            continue;
+        }
+        previous = Some(start);
+        if n >= PROBE_LIMIT {
+            return Some((start, None));
+        }
+        if let Probe::Open(state) = decided(rule, &mut cursor.probe_cache, view, start) {
+            return Some((start, state));
+        }
+    }
+    None
 }
 
 /// A rule's match: the whole span and the secret span, absolute offsets.
@@ -140,11 +234,23 @@ pub(crate) fn advance_rule(
     if !view.is_final {
         if let Some(wait) = &mut cursor.wait {
             let from = wait.checked_to.max(view.base);
-            if end < wait.retry_end
-                && view.hay[view.local(from)..]
-                    .iter()
-                    .all(|&b| rule.alphabet.contains(b))
-            {
+            let new = &view.hay[view.local(from)..];
+            let still = end < wait.retry_end
+                && match (&rule.probe, wait.probe) {
+                    (None, _) => new.iter().all(|&b| rule.alphabet.contains(b)),
+                    (Some(dfa), Some(state)) => {
+                        let cache = cursor.probe_cache.get_or_insert_with(|| dfa.create_cache());
+                        match probe_step(dfa, cache, state, new) {
+                            Probe::Open(Some(next)) => {
+                                wait.probe = Some(next);
+                                true
+                            }
+                            _ => false,
+                        }
+                    }
+                    (Some(_), None) => false,
+                };
+            if still {
                 wait.checked_to = end;
                 return wait.frontier;
             }
@@ -154,6 +260,7 @@ pub(crate) fn advance_rule(
     let mut captures = None;
     let mut frontier = None;
     let mut waiting = false;
+    let mut probe_state = None;
     let mut i = 0;
     'windows: while i < cursor.hits.len() {
         if cursor.hits[i].start < cursor.next_start {
@@ -171,8 +278,6 @@ pub(crate) fn advance_rule(
             b = b.max(cursor.hits[j].start + len);
             j += 1;
         }
-        // The last start a match in this window can have is b - len.
-        let complete = view.settled(rule, b - len);
         let stop = b.min(end);
         let mut at = a.max(cursor.next_start);
         // A window around a single hit of a keyword-led rule can only hold a
@@ -193,9 +298,21 @@ pub(crate) fn advance_rule(
             };
             let start = view.base + m.start() as u64;
             if !view.settled(rule, start) {
-                frontier = Some(unsettled_frontier(rule, cursor, i, view, at));
-                waiting = true;
-                break 'windows;
+                if rule.probe.is_some() {
+                    // Decided if every hit up to the match start is.
+                    if let Some((undecided, state)) =
+                        first_undecided(rule, cursor, i, view, at, start)
+                    {
+                        frontier = Some(undecided.min(future_frontier(rule, cursor, view)));
+                        probe_state = state;
+                        waiting = true;
+                        break 'windows;
+                    }
+                } else {
+                    frontier = Some(unsettled_frontier(rule, cursor, i, view, at));
+                    waiting = true;
+                    break 'windows;
+                }
             }
             let span = start..view.base + m.end() as u64;
             let secret = match rule.secret_group {
@@ -219,10 +336,21 @@ pub(crate) fn advance_rule(
                 break;
             }
         }
-        if !complete {
-            frontier = Some(unsettled_frontier(rule, cursor, i, view, at));
-            waiting = true;
-            break;
+        // The last start a match in this window can have is b - len.
+        if !view.settled(rule, b - len) {
+            if rule.probe.is_some() {
+                let last = cursor.hits[j - 1].start;
+                if let Some((undecided, state)) = first_undecided(rule, cursor, i, view, at, last) {
+                    frontier = Some(undecided.min(future_frontier(rule, cursor, view)));
+                    probe_state = state;
+                    waiting = true;
+                    break;
+                }
+            } else {
+                frontier = Some(unsettled_frontier(rule, cursor, i, view, at));
+                waiting = true;
+                break;
+            }
         }
         i = j;
     }
@@ -244,6 +372,7 @@ pub(crate) fn advance_rule(
             retry_end: frontier + len + LOOK_AHEAD,
             checked_to: end,
             frontier,
+            probe: probe_state,
         });
     }
     let behind = cursor.hits.partition_point(|h| h.start < frontier);

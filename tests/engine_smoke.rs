@@ -158,3 +158,43 @@ fn complete_lines_are_written_at_once() {
         String::from_utf8_lossy(w.get_ref())
     );
 }
+
+/// Regression: a closed PEM block used to hold back the lines after it
+/// until `max_len` (16 KiB) more bytes or a byte outside the key alphabet
+/// arrived; ordinary log lines use only those bytes. The multi-line rule's
+/// probe DFA dies at the END line, which decides the match.
+#[test]
+fn lines_after_a_closed_private_key_are_written_at_once() {
+    let s = Scanner::builtin();
+    let body: String = (0..20)
+        .map(|i| {
+            format!(
+                "{}\n",
+                &"QUJDRGVGZ0hpSktsTW5PcFFyU3RVdld4WXo".repeat(4)[i..i + 64]
+            )
+        })
+        .collect();
+    let key = format!(
+        "-----BEGIN RSA PRIVATE {}-----\n{body}-----END RSA PRIVATE KEY-----\n",
+        "KEY"
+    );
+    let line = "2024-05-20T14:03:12.000Z INFO worker 7 processed batch ok\n";
+    let mut w = s.redact_writer(Vec::new());
+    w.write_all(format!("before\n{key}{line}").as_bytes())
+        .unwrap();
+    w.flush().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(w.get_ref()),
+        format!("before\n[REDACTED:private-key]\n{line}")
+    );
+    // The same, one byte at a time.
+    let mut w = s.redact_writer(Vec::new());
+    for b in format!("{key}{line}").bytes() {
+        w.write_all(&[b]).unwrap();
+    }
+    w.flush().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(w.get_ref()),
+        format!("[REDACTED:private-key]\n{line}")
+    );
+}
