@@ -133,6 +133,11 @@ pub(crate) fn compile_rule(rule: &Rule) -> Result<CompiledRule, Error> {
             .all(|p| keywords.iter().any(|k| p.starts_with(k))),
         None => false,
     };
+    // The prefilter only looks where a keyword occurs: a match without one
+    // would be missed, and the engine would disagree with the oracle.
+    if !starts_with_keyword && !always_contains(&hir, &keywords) {
+        return Err(fail(RuleProblem::KeywordNotRequired));
+    }
     let alphabet = match_alphabet(&hir);
     let probe = if starts_with_keyword && alphabet.contains(b'\n') {
         let dfa = hybrid::dfa::DFA::builder()
@@ -319,6 +324,52 @@ fn lowered_exact(hir: &Hir) -> Option<Vec<Vec<u8>>> {
     }
 }
 
+/// Whether every match of `hir` provably contains one of `keywords`
+/// (lowercased; compared ignoring ASCII case): some run of literal-like
+/// pieces that every match passes through spells a keyword in each of its
+/// forms, or every branch of an alternation does.
+fn always_contains(hir: &Hir, keywords: &[Vec<u8>]) -> bool {
+    let spells = |set: &[Vec<u8>]| {
+        set.iter().all(|s| {
+            keywords
+                .iter()
+                .any(|k| s.windows(k.len()).any(|w| w == k.as_slice()))
+        })
+    };
+    if let Some(exact) = lowered_exact(hir) {
+        return spells(&exact);
+    }
+    match hir.kind() {
+        HirKind::Capture(c) => always_contains(&c.sub, keywords),
+        HirKind::Repetition(r) => r.min >= 1 && always_contains(&r.sub, keywords),
+        HirKind::Alternation(subs) => subs.iter().all(|s| always_contains(s, keywords)),
+        HirKind::Concat(subs) => {
+            if subs.iter().any(|s| always_contains(s, keywords)) {
+                return true;
+            }
+            // Runs of consecutive pieces with a small exact language.
+            let mut run: Option<Vec<Vec<u8>>> = None;
+            for sub in subs {
+                match (lowered_exact(sub), run.take()) {
+                    (Some(exact), None) => run = Some(exact),
+                    (Some(exact), Some(acc)) => run = product(&acc, &exact),
+                    (None, Some(acc)) => {
+                        if spells(&acc) {
+                            return true;
+                        }
+                    }
+                    (None, None) => {}
+                }
+                if run.as_ref().is_some_and(|r| spells(r)) {
+                    return true;
+                }
+            }
+            false
+        }
+        _ => false,
+    }
+}
+
 /// Strings (lowercased) one of which begins every match of `hir`; `None`
 /// when no such finite set is found. The empty string means "no knowledge".
 fn lowered_prefixes(hir: &Hir) -> Option<Vec<Vec<u8>>> {
@@ -422,7 +473,8 @@ mod tests {
         );
         assert!(lead && !nl);
         assert!(shape(r"(?:sk|rk)_live_[a-z]{4}", &["sk_live_", "rk_live_"]).0);
-        assert!(!shape(r"(?:sk|rk)_live_[a-z]{4}", &["sk_live_"]).0);
+        // Not keyword-led, but every match contains the keyword.
+        assert!(!shape(r"[0-9]{0,4}(?:x|y)(?i:KEY)_[a-z]{2}", &["xkey_", "ykey_"]).0);
     }
 
     #[test]
@@ -451,6 +503,9 @@ mod tests {
         assert!(err("abc.*", &["abc"]).contains("no maximum match length"));
         assert!(err("a?", &["a"]).contains("empty string"));
         assert!(err("abc", &[]).contains("no keyword"));
+        // "rk_live_…" matches would never reach the regex.
+        assert!(err("(?:sk|rk)_live_[a-z]{4}", &["sk_live_"]).contains("cannot prove"));
+        assert!(err("[a-z]{2,4}_[0-9]{4}", &["key"]).contains("cannot prove"));
         assert!(err("abc(?P<secret>x?)", &["abc"]).contains("'secret'"));
     }
 }

@@ -19,7 +19,9 @@ impl fmt::Display for Origin {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A rule file could not be read.
-    #[error("{origin}: cannot read rule file: {source}")]
+    // NOTE: the cause is the error's source, not part of its message, so a
+    // printed chain (`{:#}`) shows it once.
+    #[error("{origin}: cannot read rule file")]
     Io {
         /// The file.
         origin: Origin,
@@ -78,6 +80,11 @@ pub enum RuleProblem {
     /// The pattern can match the empty string.
     #[error("pattern can match the empty string")]
     EmptyMatch,
+    /// Not every match provably contains one of the rule's keywords.
+    #[error(
+        "cannot prove that every match contains one of the keywords (the prefilter would miss a match without one): make a keyword part of the pattern's literal text"
+    )]
+    KeywordNotRequired,
     /// The rule lists no keyword.
     #[error("rule has no keyword: every rule needs at least one literal keyword")]
     NoKeyword,
@@ -87,6 +94,9 @@ pub enum RuleProblem {
     /// The `secret` capture group exists but can match nothing.
     #[error("the 'secret' capture group can match the empty string")]
     EmptySecret,
+    /// A field is missing, unknown or of the wrong type.
+    #[error("{0}")]
+    Schema(String),
     /// A validator parameter is out of range.
     #[error("invalid validator: {0}")]
     Validator(String),

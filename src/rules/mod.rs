@@ -152,10 +152,36 @@ impl RuleSet {
     /// Invalid TOML, an unknown field, a bad id, a duplicate id or a bad
     /// example template; the error names `origin` and the rule.
     pub fn add_toml(&mut self, origin: Origin, text: &str) -> Result<(), Error> {
-        let file: RuleFile = toml::from_str(text).map_err(|e| Error::Syntax {
+        let syntax = |message: String| Error::Syntax {
             origin: origin.clone(),
-            message: e.to_string().trim_end().to_string(),
-        })?;
+            message,
+        };
+        let table: toml::Table =
+            toml::from_str(text).map_err(|e| syntax(e.to_string().trim_end().to_string()))?;
+        // Each rule is read on its own, so that a schema error names the
+        // rule (its id, or its position when the id is what is wrong).
+        let file = RuleFile::deserialize(toml::Value::Table(table.clone()));
+        if let Err(e) = file {
+            let rules = table.get("rules").and_then(toml::Value::as_array);
+            let Some(rules) = rules else {
+                return Err(syntax(e.to_string().trim_end().to_string()));
+            };
+            for (n, value) in rules.iter().enumerate() {
+                if let Err(e) = RuleSpec::deserialize(value.clone()) {
+                    let rule_id = value
+                        .get("id")
+                        .and_then(toml::Value::as_str)
+                        .map_or_else(|| format!("#{} (no id)", n + 1), str::to_string);
+                    return Err(Error::Rule {
+                        origin: origin.clone(),
+                        rule_id,
+                        reason: RuleProblem::Schema(e.to_string().trim_end().to_string()),
+                    });
+                }
+            }
+            return Err(syntax(e.to_string().trim_end().to_string()));
+        }
+        let file = file.expect("checked above");
         for spec in file.rules {
             self.add_spec(origin.clone(), spec)?;
         }
@@ -358,7 +384,18 @@ rotate = { text = "rotate it" }
             )
             .unwrap_err()
             .to_string();
-        assert!(e.contains("bogus"), "{e}");
+        assert!(e.contains("bogus") && e.contains("rule 'a'"), "{e}");
+        let e = set
+            .add_toml(
+                origin(),
+                "[[rules]]\nid='ok'\nname='n'\npattern='x'\n[[rules]]\nname='n'\npattern='y'\n",
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("rule '#2 (no id)'") && e.contains("missing field `id`"),
+            "{e}"
+        );
     }
 
     #[test]
