@@ -198,3 +198,19 @@ fn lines_after_a_closed_private_key_are_written_at_once() {
         format!("[REDACTED:private-key]\n{line}")
     );
 }
+
+/// A stray BEGIN line (a log message quoting it, a truncated key) must not
+/// hold back the lines after it: the key body allows only base64 and
+/// whitespace, so the first ordinary log line decides there is no key.
+#[test]
+fn lines_after_a_stray_begin_line_are_written_at_once() {
+    let s = Scanner::builtin();
+    let text = format!(
+        "loading -----BEGIN RSA PRIVATE {}-----\n2024-05-20T14:03:12.000Z INFO worker 7 processed batch ok\n",
+        "KEY"
+    );
+    let mut w = s.redact_writer(Vec::new());
+    w.write_all(text.as_bytes()).unwrap();
+    w.flush().unwrap();
+    assert_eq!(String::from_utf8_lossy(w.get_ref()), text);
+}
