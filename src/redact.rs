@@ -65,7 +65,9 @@ pub struct RedactWriter<W: Write> {
     inner: Option<W>,
     /// Absolute offset of the next byte to write to `inner`.
     written: u64,
+    /// Redacted output not yet delivered to `inner`, from `delivered` on.
     scratch: Vec<u8>,
+    delivered: usize,
     redacted: u64,
 }
 
@@ -77,6 +79,7 @@ impl<W: Write> RedactWriter<W> {
             inner: Some(inner),
             written: 0,
             scratch: Vec::new(),
+            delivered: 0,
             redacted: 0,
         }
     }
@@ -106,13 +109,42 @@ impl<W: Write> RedactWriter<W> {
         self.core.buf.len()
     }
 
-    /// Writes every settled byte to the inner writer (without flushing it).
+    /// Redacts every settled byte into the output queue and delivers the
+    /// queue to the inner writer (without flushing it).
     fn emit_settled(&mut self) -> io::Result<()> {
         let upto = self.core.settled.min(self.core.end());
-        if upto <= self.written {
-            return Ok(());
+        if upto > self.written {
+            self.redact_settled(upto);
+        }
+        self.deliver()
+    }
+
+    /// Writes the output queue to the inner writer. On an error, what was
+    /// not delivered stays queued, and is written first next time: no byte
+    /// is lost or written twice.
+    fn deliver(&mut self) -> io::Result<()> {
+        let inner = self
+            .inner
+            .as_mut()
+            .expect("inner writer is present until finish");
+        while self.delivered < self.scratch.len() {
+            match inner.write(&self.scratch[self.delivered..]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => self.delivered += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
         }
         self.scratch.clear();
+        self.delivered = 0;
+        Ok(())
+    }
+
+    /// Appends the redacted bytes `[written, upto)` to the output queue.
+    fn redact_settled(&mut self, upto: u64) {
+        if upto <= self.written {
+            return;
+        }
         let scanner = self.core.scanner().clone();
         let base = self.core.base;
         let buf = &self.core.buf;
@@ -141,14 +173,8 @@ impl<W: Write> RedactWriter<W> {
                 .extend_from_slice(&buf[(at - base) as usize..(stop - base) as usize]);
             at = stop;
         }
-        let inner = self
-            .inner
-            .as_mut()
-            .expect("inner writer is present until finish");
-        inner.write_all(&self.scratch)?;
         self.written = at;
         self.core.keep_from = at;
-        Ok(())
     }
 
     /// Ends the stream: writes everything still held back, redacted, and
@@ -198,8 +224,14 @@ impl<W: Write> Write for RedactWriter<W> {
         if self.core.is_finished() {
             return Err(io::Error::other("write after RedactWriter::finish"));
         }
+        // Output still queued from an earlier call goes first; if the inner
+        // writer fails, nothing of `data` has been taken.
+        self.deliver()?;
         self.core.push(data);
-        self.emit_settled()?;
+        self.redact_settled(self.core.settled.min(self.core.end()));
+        // `data` is taken now: a failure here surfaces on the next call,
+        // which delivers the queue first.
+        let _ = self.deliver();
         Ok(data.len())
     }
 
@@ -229,5 +261,62 @@ impl<W: Write> std::fmt::Debug for RedactWriter<W> {
             .field("held_back", &self.held_back())
             .field("redacted", &self.redacted)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Accepts at most 3 bytes per call and fails every other call.
+    struct Flaky {
+        out: Vec<u8>,
+        calls: usize,
+    }
+
+    impl Write for Flaky {
+        fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+            self.calls += 1;
+            if self.calls % 2 == 0 {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            let n = data.len().min(3);
+            self.out.extend_from_slice(&data[..n]);
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Regression: an inner error after the data was taken used to be
+    /// reported as a failed write, so a caller's retry duplicated the bytes.
+    #[test]
+    fn inner_errors_lose_and_duplicate_nothing() {
+        let scanner = Scanner::builtin();
+        let token = format!("ghp_{}", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8");
+        let input = format!("line one\ntoken {token} end\nline three\n").repeat(5);
+        let mut w = RedactWriter::new(
+            scanner.clone(),
+            Flaky {
+                out: vec![],
+                calls: 0,
+            },
+        );
+        let mut rest = input.as_bytes();
+        while !rest.is_empty() {
+            match w.write(&rest[..rest.len().min(7)]) {
+                Ok(n) => rest = &rest[n..],
+                Err(e) => assert_eq!(e.kind(), io::ErrorKind::WouldBlock),
+            }
+        }
+        while w.flush().is_err() {}
+        let out = loop {
+            if w.try_finish().is_ok() {
+                break w.inner.take().unwrap().out;
+            }
+        };
+        assert_eq!(out, scanner.redact(input.as_bytes()).into_owned());
     }
 }
