@@ -2,7 +2,8 @@
 //! and machines (JSON, JSONL). Secrets never appear unless asked for.
 //!
 //! Every format is a [`Sink`]: the caller pushes one [`Record`] per finding,
-//! in the order it wants them shown, then calls [`Sink::finish`]. The CLI's
+//! in the order it wants them shown (calling [`Sink::flush`] whenever a
+//! reader should see what was pushed so far), then calls [`Sink::finish`]. The CLI's
 //! `scan` command is one such caller; any program holding findings can
 //! render the same reports.
 //!
@@ -61,7 +62,7 @@ impl Format {
     /// A sink writing this format to `out`.
     ///
     /// The sink does not buffer: give it a buffered writer. It flushes `out`
-    /// in [`Sink::finish`].
+    /// in [`Sink::flush`] and [`Sink::finish`].
     pub fn sink<'w, W: Write + 'w>(self, out: W) -> Box<dyn Sink + 'w> {
         match self {
             Format::Human => Box::new(HumanWriter::new(out)),
@@ -130,6 +131,18 @@ pub trait Sink {
     /// The output's errors (a closed pipe is [`io::ErrorKind::BrokenPipe`]).
     fn record(&mut self, record: &Record<'_>) -> io::Result<bool>;
 
+    /// Flushes the output, so that a reader sees every record pushed so far
+    /// (for a report that streams findings as they are found). The report
+    /// is not ended: for JSON, the output is an array still open. The
+    /// default does nothing, for sinks that hold nothing back.
+    ///
+    /// # Errors
+    ///
+    /// The output's errors.
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
     /// Ends the report (for JSON, closes the array) and flushes the output.
     ///
     /// # Errors
@@ -143,6 +156,10 @@ impl<S: Sink + ?Sized> Sink for &mut S {
         (**self).record(record)
     }
 
+    fn flush(&mut self) -> io::Result<()> {
+        (**self).flush()
+    }
+
     fn finish(&mut self) -> io::Result<()> {
         (**self).finish()
     }
@@ -151,6 +168,10 @@ impl<S: Sink + ?Sized> Sink for &mut S {
 impl<S: Sink + ?Sized> Sink for Box<S> {
     fn record(&mut self, record: &Record<'_>) -> io::Result<bool> {
         (**self).record(record)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        (**self).flush()
     }
 
     fn finish(&mut self) -> io::Result<()> {
@@ -196,6 +217,10 @@ impl<W: Write> Sink for HumanWriter<W> {
         self.line.push('\n');
         self.out.write_all(self.line.as_bytes())?;
         Ok(true)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
     }
 
     fn finish(&mut self) -> io::Result<()> {
@@ -262,6 +287,10 @@ impl<W: Write> Sink for JsonWriter<W> {
         Ok(true)
     }
 
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
     fn finish(&mut self) -> io::Result<()> {
         self.out
             .write_all(if self.records == 0 { b"[]\n" } else { b"\n]\n" })?;
@@ -287,6 +316,10 @@ impl<W: Write> Sink for JsonlWriter<W> {
         serde_json::to_writer(&mut self.out, &JsonRecord::of(r))?;
         self.out.write_all(b"\n")?;
         Ok(true)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
     }
 
     fn finish(&mut self) -> io::Result<()> {
@@ -478,6 +511,23 @@ mod tests {
             Fingerprint::of(b"demo_abcdefghijkl").to_string()
         );
         assert!(v[0].get("secret").is_none());
+    }
+
+    #[test]
+    fn json_flushed_mid_report_is_an_open_array_then_a_whole_one() {
+        let (scanner, f) = demo();
+        let mut out = Vec::new();
+        let mut sink = Format::Json.sink(&mut out);
+        assert!(sink.record(&Record::new(&scanner, "x", &f)).unwrap());
+        sink.flush().unwrap();
+        assert!(sink.record(&Record::new(&scanner, "y", &f)).unwrap());
+        sink.flush().unwrap();
+        sink.finish().unwrap();
+        drop(sink);
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.starts_with("[\n{"), "{out}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v.as_array().unwrap().len(), 2);
     }
 
     #[test]

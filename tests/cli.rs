@@ -542,6 +542,180 @@ fn scan_reads_stdin_from_a_pipe_or_dash() {
         .stdout("");
 }
 
+/// Sends each line of `reader` to the returned channel, from a thread, so
+/// that a test can wait for a line with a timeout.
+fn lines_of(reader: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut reader = BufReader::new(reader);
+        loop {
+            let mut line = String::new();
+            match reader.read_line(&mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    if tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+    rx
+}
+
+#[test]
+fn scan_of_stdin_reports_each_finding_while_stdin_is_open() {
+    // `tail -f app.log | secretscan scan`: a finding shows up as soon as
+    // its line is in, not at the end of input.
+    let mut child = StdCommand::new(BIN)
+        .arg("scan")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let lines = lines_of(child.stdout.take().unwrap());
+
+    stdin
+        .write_all(format!("login ok token={} user=7\n", github_pat(13)).as_bytes())
+        .unwrap();
+    stdin.flush().unwrap();
+    let line = lines.recv_timeout(Duration::from_secs(2));
+    if line.is_err() {
+        let _ = child.kill();
+    }
+    assert_eq!(
+        line.as_deref(),
+        Ok("<stdin>:1:16 github-pat ghp_…\n"),
+        "the finding must arrive while stdin is still open"
+    );
+    // A second one, in the same way.
+    stdin
+        .write_all(format!("noise\nretry {}\n", github_pat(14)).as_bytes())
+        .unwrap();
+    stdin.flush().unwrap();
+    let line = lines.recv_timeout(Duration::from_secs(2));
+    if line.is_err() {
+        let _ = child.kill();
+    }
+    assert_eq!(line.as_deref(), Ok("<stdin>:3:7 github-pat ghp_…\n"));
+
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
+    assert_eq!(stderr_of(&output), "");
+    assert!(
+        lines.recv_timeout(Duration::from_secs(2)).is_err(),
+        "nothing more after the end of input"
+    );
+}
+
+/// Runs `secretscan ARGS` on `input` written to its stdin from a thread
+/// while its output is read (a streaming scan writes before its input
+/// ends, so writing all the input first could deadlock on the pipes).
+fn run_piped(args: &[&str], input: Vec<u8>) -> std::process::Output {
+    let mut child = StdCommand::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = thread::spawn(move || stdin.write_all(&input));
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    output
+}
+
+#[test]
+fn scan_of_stdin_streams_many_findings_in_order() {
+    const N: usize = 20_000;
+    let line = format!("req id=42 auth={} status=200\n", github_pat(15));
+    let input = line.repeat(N).into_bytes();
+
+    let output = run_piped(&["scan"], input.clone());
+    assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
+    let text = stdout_of(&output);
+    let mut count = 0;
+    for (i, l) in text.lines().enumerate() {
+        assert_eq!(l, format!("<stdin>:{}:16 github-pat ghp_…", i + 1));
+        count += 1;
+    }
+    assert_eq!(count, N);
+
+    // JSON streams the array's elements and still ends as one array.
+    let output = run_piped(&["scan", "--format", "json", "-"], input.clone());
+    assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
+    let v: serde_json::Value = serde_json::from_str(&stdout_of(&output)).unwrap();
+    let records = v.as_array().unwrap();
+    assert_eq!(records.len(), N);
+    assert_eq!(records[N - 1]["line"], N as u64);
+    assert_eq!(records[N - 1]["offset"], ((N - 1) * line.len() + 15) as u64);
+
+    let output = run_piped(&["scan", "--format", "jsonl"], input);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
+    assert_eq!(stdout_of(&output).lines().count(), N);
+}
+
+#[test]
+fn scan_of_stdin_and_files_is_one_report_stdin_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a.log");
+    write(&file, format!("k {}\n", github_pat(16)));
+    let output = bin()
+        .args(["scan", "--format", "json"])
+        .arg(&file)
+        .arg("-")
+        .write_stdin(format!("x\nk {}\n", github_pat(17)))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
+    let v: serde_json::Value = serde_json::from_str(&stdout_of(&output)).unwrap();
+    let paths: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["<stdin>", file.to_str().unwrap()]);
+    assert_eq!(v[0]["line"], 2);
+}
+
+#[test]
+fn scan_of_stdin_to_a_closed_pipe_exits_0_quietly() {
+    let input = format!("tok {}\n", github_pat(18))
+        .repeat(200_000)
+        .into_bytes();
+    let mut child = StdCommand::new(BIN)
+        .arg("scan")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // The child stops reading once its output is gone: ignore write errors.
+    let writer = thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    reader.read_line(&mut first).unwrap();
+    assert_eq!(first, "<stdin>:1:5 github-pat ghp_…\n");
+    drop(reader);
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stderr: {}",
+        stderr_of(&output)
+    );
+    assert_eq!(stderr_of(&output), "");
+}
+
 #[test]
 fn scan_without_paths_on_a_terminal_is_a_usage_error() {
     // util-linux `script` runs the command with a pseudo-terminal as stdin.

@@ -4,24 +4,33 @@
 //! hidden and gitignored files are scanned; only `.git` directories are
 //! skipped), then files are scanned in parallel, each read in chunks
 //! through a [`secretscan::StreamScanner`] so that memory stays bounded however large
-//! a file is. The report is written once everything was scanned, sorted by
-//! path and then offset, so it is the same from run to run.
+//! a file is.
+//!
+//! Stdin is scanned meanwhile on the calling thread, and its findings are
+//! reported as soon as the stream settles them (in order), with the output
+//! flushed after each read: `tail -f app.log | secretscan scan` shows each
+//! secret as its line goes by, and no finding is held in memory. Findings
+//! in files are reported after stdin's, once every file was scanned,
+//! sorted by path and then offset, so the report is the same from run to
+//! run.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
 
 use anyhow::{anyhow, Context, Result};
 use ignore::WalkBuilder;
 use rayon::prelude::*;
-use secretscan::report::{path_name, Record};
+use secretscan::report::{path_name, Record, Sink};
 use secretscan::{Finding, Scanner};
 
 use super::config::{Input, ScanConfig};
 use super::input::{name, read_some};
 use super::{print_error, Exit};
 
-/// Bytes read from a file at once.
+/// Bytes read from a file (or stdin) at once.
 const READ_SIZE: usize = 256 * 1024;
 
 /// What scanning one input (or failing to) produced.
@@ -37,6 +46,15 @@ struct Hit {
     finding: Finding,
     /// The secret's bytes, kept only for `--show-secrets`.
     secret: Option<Vec<u8>>,
+}
+
+/// What has been reported so far, and whether to go on.
+#[derive(Default)]
+struct Progress {
+    found: bool,
+    errors: bool,
+    /// The sink asked to stop: nothing more is reported.
+    stopped: bool,
 }
 
 pub fn run(c: ScanConfig) -> Result<Exit> {
@@ -60,48 +78,143 @@ pub fn run(c: ScanConfig) -> Result<Exit> {
 
     let scanner = &c.scanner;
     let show = c.show_secrets;
-    let (stdin_outcome, file_outcomes) = rayon::join(
-        || read_stdin.then(|| scan_stdin(scanner, show)),
-        || {
+    let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    let mut sink = c.format.sink(&mut out);
+    let mut progress = Progress::default();
+    // Set when the report ends early (an output error, or the sink asked
+    // to stop), so that the file scans stop too.
+    let cancel = AtomicBool::new(false);
+
+    let (streamed, file_outcomes) = thread::scope(|s| {
+        let cancel = &cancel;
+        let file_scans = s.spawn(move || {
             files
                 .into_par_iter()
                 .map_init(
                     || vec![0u8; READ_SIZE],
-                    |buf, path| scan_file(scanner, path, show, buf),
+                    |buf, path| scan_file(scanner, path, show, buf, cancel),
                 )
                 .collect::<Vec<_>>()
-        },
-    );
-    outcomes.extend(stdin_outcome);
+        });
+        let streamed = if read_stdin {
+            stream_stdin(scanner, show, &mut *sink, &mut progress)
+        } else {
+            Ok(())
+        };
+        if streamed.is_err() || progress.stopped {
+            cancel.store(true, Ordering::Relaxed);
+        }
+        let file_outcomes = match file_scans.join() {
+            Ok(outcomes) => outcomes,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        (streamed, file_outcomes)
+    });
+    streamed?;
     outcomes.extend(file_outcomes);
     outcomes.sort_by(|a, b| a.input.cmp(&b.input));
 
-    let mut exit = Exit::Clean;
     for outcome in &mut outcomes {
         if let Some(e) = outcome.error.take() {
             print_error(&e);
-            exit = Exit::Error;
+            progress.errors = true;
         }
     }
-    let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
-    let mut sink = c.format.sink(&mut out);
     'report: for outcome in &outcomes {
+        if progress.stopped {
+            break;
+        }
         let path = name(&outcome.input);
         for hit in &outcome.hits {
-            if exit == Exit::Clean {
-                exit = Exit::Found;
-            }
-            let mut record = Record::new(scanner, &path, &hit.finding);
-            if let Some(secret) = &hit.secret {
-                record = record.with_secret(secret);
-            }
-            if !sink.record(&record).context("<stdout>: write error")? {
+            if !report(
+                &mut *sink,
+                scanner,
+                &path,
+                &hit.finding,
+                hit.secret.as_deref(),
+                &mut progress,
+            )? {
                 break 'report;
             }
         }
     }
     sink.finish().context("<stdout>: write error")?;
-    Ok(exit)
+    Ok(if progress.errors {
+        Exit::Error
+    } else if progress.found {
+        Exit::Found
+    } else {
+        Exit::Clean
+    })
+}
+
+/// Writes one finding to `sink`; returns whether to go on.
+fn report(
+    sink: &mut dyn Sink,
+    scanner: &Scanner,
+    path: &str,
+    finding: &Finding,
+    secret: Option<&[u8]>,
+    progress: &mut Progress,
+) -> Result<bool> {
+    progress.found = true;
+    let mut record = Record::new(scanner, path, finding);
+    if let Some(secret) = secret {
+        record = record.with_secret(secret);
+    }
+    let go_on = sink.record(&record).context("<stdout>: write error")?;
+    progress.stopped |= !go_on;
+    Ok(go_on)
+}
+
+/// Scans stdin, reporting each batch of findings as the stream settles it
+/// (they come in order) and flushing the output after each read, so that
+/// nothing waits for the end of input and no finding is kept. A read error
+/// is printed (after what was found before it) and recorded in `progress`;
+/// an output error is returned.
+fn stream_stdin(
+    scanner: &Scanner,
+    show: bool,
+    sink: &mut dyn Sink,
+    progress: &mut Progress,
+) -> Result<()> {
+    let path = name(&Input::Stdin);
+    let mut stream = scanner.stream();
+    stream.capture_secrets(show);
+    let mut buf = vec![0u8; READ_SIZE];
+    let mut stdin = io::stdin().lock();
+    let mut emit = |found: Vec<Finding>, progress: &mut Progress| -> Result<bool> {
+        if found.is_empty() {
+            return Ok(true);
+        }
+        for mut finding in found {
+            let secret = finding.value.take();
+            if !report(sink, scanner, &path, &finding, secret.as_deref(), progress)? {
+                return Ok(false);
+            }
+        }
+        sink.flush().context("<stdout>: write error")?;
+        Ok(true)
+    };
+    loop {
+        let n = match read_some(&mut stdin, &mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) => {
+                // What the stream holds back may still be a finding.
+                emit(stream.finish(), progress)?;
+                let e = anyhow::Error::new(e).context(format!("{path}: read error"));
+                print_error(&e);
+                progress.errors = true;
+                return Ok(());
+            }
+        };
+        if !emit(stream.push(&buf[..n]), progress)? {
+            return Ok(());
+        }
+    }
+    emit(stream.finish(), progress)?;
+    Ok(())
 }
 
 fn failure(input: Input, e: impl Into<anyhow::Error>) -> Outcome {
@@ -177,23 +290,30 @@ fn error_path(err: &ignore::Error) -> Option<&Path> {
     }
 }
 
-fn scan_file(scanner: &Scanner, path: PathBuf, show: bool, buf: &mut [u8]) -> Outcome {
+fn scan_file(
+    scanner: &Scanner,
+    path: PathBuf,
+    show: bool,
+    buf: &mut [u8],
+    cancel: &AtomicBool,
+) -> Outcome {
     let input = Input::Path(path);
     let Input::Path(path) = &input else {
         unreachable!("just built")
     };
+    if cancel.load(Ordering::Relaxed) {
+        return Outcome {
+            input,
+            hits: vec![],
+            error: None,
+        };
+    }
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) => return failure(input, e),
     };
-    let (hits, error) = scan_reader(scanner, &file, show, buf);
+    let (hits, error) = scan_reader(scanner, &file, show, buf, cancel);
     finish(input, hits, error)
-}
-
-fn scan_stdin(scanner: &Scanner, show: bool) -> Outcome {
-    let mut buf = vec![0u8; READ_SIZE];
-    let (hits, error) = scan_reader(scanner, io::stdin().lock(), show, &mut buf);
-    finish(Input::Stdin, hits, error)
 }
 
 fn finish(input: Input, mut hits: Vec<Hit>, error: Option<io::Error>) -> Outcome {
@@ -209,19 +329,23 @@ fn finish(input: Input, mut hits: Vec<Hit>, error: Option<io::Error>) -> Outcome
     Outcome { input, hits, error }
 }
 
-/// Scans everything `reader` yields; on a read error, returns what was
-/// found before it along with the error.
+/// Scans everything `reader` yields (or until `cancel` is set); on a read
+/// error, returns what was found before it along with the error.
 fn scan_reader(
     scanner: &Scanner,
     mut reader: impl Read,
     show: bool,
     buf: &mut [u8],
+    cancel: &AtomicBool,
 ) -> (Vec<Hit>, Option<io::Error>) {
     let mut stream = scanner.stream();
     stream.capture_secrets(show);
     let mut hits = vec![];
     let mut error = None;
     loop {
+        if cancel.load(Ordering::Relaxed) {
+            return (hits, None);
+        }
         let n = match read_some(&mut reader, buf) {
             Ok(0) => break,
             Ok(n) => n,
