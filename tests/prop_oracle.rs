@@ -7,7 +7,6 @@
 //! subject (each tricky rule alone, the newline-free subsets). About 4 s in
 //! all on 2 cores. `PROPTEST_CASES=N` runs N cases of each instead.
 
-#[path = "prop_support.rs"]
 mod support;
 
 use proptest::prelude::*;

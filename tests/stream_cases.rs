@@ -5,7 +5,6 @@
 //! every-boundary and memory cases, and regression tests named after what
 //! broke.
 
-#[path = "prop_support.rs"]
 mod support;
 
 use std::io::Write;

@@ -18,7 +18,6 @@
 //! the oracle). About 10 s in all on 2 cores. `PROPTEST_CASES=N` runs N
 //! cases of each instead.
 
-#[path = "prop_support.rs"]
 mod support;
 
 use std::io::Write;

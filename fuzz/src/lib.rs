@@ -13,7 +13,7 @@ use secretscan::oracle::Oracle;
 use secretscan::Scanner;
 
 /// The tricky rule set of the property tests (see the file's header).
-pub const TRICKY_TOML: &str = include_str!("../../tests/prop_tricky.toml");
+pub const TRICKY_TOML: &str = include_str!("../../tests/support/tricky.toml");
 
 /// A scanner and its oracle.
 pub struct Subject {

@@ -3,9 +3,9 @@
 //! [`StreamScanner`] and [`secretscan::RedactWriter`], and an independent
 //! model of redaction.
 //!
-//! The other test files include this one with `#[path]`; cargo also builds it
-//! as a test crate of its own, with no tests (tests/stream_cases.rs checks
-//! that the tricky rule set is what the other tests assume it is).
+//! The test files that need it declare `mod support;`. Living in a
+//! directory, it is not a test crate of its own (tests/stream_cases.rs
+//! checks that the tricky rule set is what the other tests assume it is).
 
 #![allow(dead_code)]
 
@@ -20,7 +20,7 @@ use secretscan::oracle::Oracle;
 use secretscan::{Finding, RuleSet, Scanner};
 
 /// Rules designed to collide at the engine's seams (see the file's header).
-pub const TRICKY_TOML: &str = include_str!("prop_tricky.toml");
+pub const TRICKY_TOML: &str = include_str!("tricky.toml");
 
 /// A proptest configuration running `cases` cases, or `PROPTEST_CASES` when
 /// set (to run longer locally). Failures are not persisted: a failing case
