@@ -165,6 +165,10 @@ fn decided(
     }
 }
 
+/// Windows with at most this many hits of a keyword-led rule are searched
+/// anchored at each hit.
+const ANCHORED_HITS: usize = 4;
+
 /// The most hits probed per search, so that dense hits of a multi-line rule
 /// (`-----BEGIN -----BEGIN …`) cannot cost hits × `max_len`.
 const PROBE_LIMIT: usize = 8;
@@ -280,20 +284,43 @@ pub(crate) fn advance_rule(
         }
         let stop = b.min(end);
         let mut at = a.max(cursor.next_start);
-        // A window around a single hit of a keyword-led rule can only hold a
-        // match starting at the hit: search anchored there, forward only
-        // (no reverse scan for the start). Merged windows are searched
-        // unanchored, once, so dense hits never cost hits × max_len.
-        let anchored = rule.starts_with_keyword && j == i + 1;
-        if anchored && at != cursor.hits[i].start {
-            at = stop;
-        }
-        while at < stop {
+        // A keyword-led rule's match can only start at a hit: with a few
+        // hits in the window, search anchored at each, forward only (no
+        // reverse scan for the start). A window merged from many hits is
+        // searched unanchored, once, so dense hits never cost
+        // hits × max_len.
+        let anchored = rule.starts_with_keyword && j - i <= ANCHORED_HITS;
+        let mut next_hit = i;
+        loop {
+            if anchored {
+                while next_hit < j && cursor.hits[next_hit].start < at {
+                    next_hit += 1;
+                }
+                let Some(hit) = cursor.hits[i..j].get(next_hit - i) else {
+                    break;
+                };
+                at = hit.start;
+            }
+            if at >= stop {
+                break;
+            }
             let mut input = Input::new(view.hay).range(view.local(at)..view.local(stop));
             if anchored {
                 input = input.anchored(Anchored::Yes);
             }
             let Some(m) = rule.regex.search(&input) else {
+                if anchored
+                    && matches!(
+                        decided(rule, &mut cursor.probe_cache, view, at),
+                        Probe::Decided
+                    )
+                {
+                    // No match at this hit, and none can appear: next hit.
+                    next_hit += 1;
+                    continue;
+                }
+                // Undecided (the window check below handles it), or no
+                // match anywhere in the rest of the window.
                 break;
             };
             let start = view.base + m.start() as u64;
@@ -332,9 +359,6 @@ pub(crate) fn advance_rule(
             cursor.next_start = span.end;
             at = span.end;
             on_match(RawMatch { span, secret });
-            if anchored {
-                break;
-            }
         }
         // The last start a match in this window can have is b - len.
         if !view.settled(rule, b - len) {

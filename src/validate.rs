@@ -5,6 +5,10 @@
 //! its bytes in the rule's leftmost-first iteration (DESIGN.md: a finding
 //! is a match that passes its validators).
 
+use std::sync::OnceLock;
+
+use aho_corasick::AhoCorasick;
+
 use crate::compile::CompiledRule;
 
 /// Shannon entropy of `bytes`, in bits per byte (0 for empty input).
@@ -80,17 +84,23 @@ const PLACEHOLDER_WORDS: &[&str] = &[
 /// contains a placeholder substring or word (ignoring ASCII case), or is
 /// one byte repeated.
 pub fn is_placeholder(secret: &[u8]) -> bool {
-    let lower = secret.to_ascii_lowercase();
-    if PLACEHOLDER_SUBSTRINGS
-        .iter()
-        .any(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some())
-    {
+    // One automaton for all substrings, built once: validators run on every
+    // match, so this is on the hot path of text dense with candidates.
+    static SUBSTRINGS: OnceLock<AhoCorasick> = OnceLock::new();
+    let substrings = SUBSTRINGS.get_or_init(|| {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(PLACEHOLDER_SUBSTRINGS)
+            .expect("a few short literals")
+    });
+    if substrings.is_match(secret) {
         return true;
     }
-    if lower
-        .split(|b| !b.is_ascii_alphanumeric())
-        .any(|word| PLACEHOLDER_WORDS.iter().any(|w| w.as_bytes() == word))
-    {
+    if secret.split(|b| !b.is_ascii_alphanumeric()).any(|word| {
+        PLACEHOLDER_WORDS
+            .iter()
+            .any(|w| w.as_bytes().eq_ignore_ascii_case(word))
+    }) {
         return true;
     }
     secret.windows(2).all(|w| w[0] == w[1])
