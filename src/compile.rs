@@ -70,9 +70,13 @@ pub(crate) fn build_regex(pattern: &str) -> Result<Regex, Box<meta::BuildError>>
         .configure(
             Regex::config()
                 .utf8_empty(false)
-                // NOTE: sized so that the lazy DFA does not give up on the
-                // bounded windows we search; it is per thread and per rule.
-                .hybrid_cache_capacity(2 * 1024 * 1024),
+                // NOTE: a ceiling, per thread and per rule, not an
+                // allocation: caches grow only as states are built. Rules with
+                // long counted repetitions (jwt, private-key) need many
+                // states; at 2 MiB their caches were cleared and rebuilt on
+                // text dense with keys (29 vs 48 MiB/s on scan/dense), while
+                // redact's peak RSS stays at 25-28 MiB either way.
+                .hybrid_cache_capacity(8 * 1024 * 1024),
         )
         .build(pattern)
         .map_err(Box::new)
