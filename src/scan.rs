@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::compile::{compile_all, CompiledRule};
 use crate::error::{Error, Origin};
-use crate::finding::{masked_preview, resolve, Candidate, Finding, Fingerprint, Redaction};
+use crate::finding::{masked_preview, Candidate, Finding, Fingerprint, Rank, Redaction, Resolver};
 use crate::matcher::{advance_rule, RawMatch, RuleCursor, View};
 use crate::prefilter::Prefilter;
 use crate::redact::{apply_redactions, RedactWriter};
@@ -40,6 +40,13 @@ pub(crate) struct Inner {
     pub compiled: Vec<CompiledRule>,
     pub prefilter: Prefilter,
     pub max_match_len: u64,
+}
+
+impl Inner {
+    /// How rule `r` ranks where findings overlap (see [`Rank`]).
+    pub fn rank(&self, r: usize) -> Rank {
+        (self.compiled[r].priority, std::cmp::Reverse(r))
+    }
 }
 
 /// What the compiler derived about one rule's pattern: the facts that
@@ -256,13 +263,22 @@ impl Scanner {
                 }
             });
         }
+        // The same incremental resolver as streams, fed everything at once:
+        // one mechanism, so whole inputs and streams cannot drift apart.
+        candidates.sort_by_key(|c| (c.secret.start, c.secret.end, c.rule));
         let mut lines = LineCounter::default();
-        resolve(
-            &mut candidates,
-            |r| inner.compiled[r].priority,
-            |c| on_finding(self.finding(c, &mut lines, haystack, 0)),
-            on_redaction,
-        );
+        let mut resolver = Resolver::default();
+        let mut on_redaction = on_redaction;
+        for (n, c) in candidates.iter().enumerate() {
+            resolver.fold(
+                c,
+                &candidates[n + 1..],
+                |r| inner.rank(r),
+                |c| on_finding(self.finding(c, &mut lines, haystack, 0)),
+                &mut on_redaction,
+            );
+        }
+        resolver.close_before(u64::MAX, on_redaction);
     }
 
     /// Validates a raw match into a candidate; `hay[0]` is at `base`.

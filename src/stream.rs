@@ -244,7 +244,6 @@ impl StreamCore {
             .iter()
             .take_while(|c| c.secret.end <= frontier)
             .count();
-        let rank = |r: usize| (inner.compiled[r].priority, std::cmp::Reverse(r));
         let collect = self.collect_findings;
         let (findings, redactions, lines) =
             (&mut self.findings, &mut self.redactions, &mut self.lines);
@@ -258,7 +257,7 @@ impl StreamCore {
             self.resolver.fold(
                 c,
                 later,
-                rank,
+                |r| inner.rank(r),
                 |c| {
                     if collect {
                         findings.push(self.scanner.finding(c, lines, &self.buf, self.base))

@@ -685,28 +685,9 @@ fn scan_of_stdin_and_files_is_one_report_stdin_first() {
 
 #[test]
 fn scan_of_stdin_to_a_closed_pipe_exits_0_quietly() {
-    let input = format!("tok {}\n", github_pat(18))
-        .repeat(200_000)
-        .into_bytes();
-    let mut child = StdCommand::new(BIN)
-        .arg("scan")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    // The child stops reading once its output is gone: ignore write errors.
-    let writer = thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let mut reader = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    reader.read_line(&mut first).unwrap();
+    let input = format!("tok {}\n", github_pat(18)).repeat(200_000);
+    let (first, output) = read_first_line_then_close(&["scan"], input.into_bytes());
     assert_eq!(first, "<stdin>:1:5 github-pat ghp_…\n");
-    drop(reader);
-    let output = child.wait_with_output().unwrap();
-    writer.join().unwrap();
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -1023,9 +1004,26 @@ fn redact_trickled_input_equals_whole_input() {
 #[test]
 fn redact_to_a_closed_pipe_exits_0_quietly() {
     let line = format!("request from 10.0.0.1 auth={} ok\n", github_pat(10));
-    let input: Vec<u8> = line.repeat(100_000).into_bytes();
+    let (first, output) =
+        read_first_line_then_close(&["redact"], line.repeat(100_000).into_bytes());
+    assert_eq!(
+        first,
+        "request from 10.0.0.1 auth=[REDACTED:github-pat] ok\n"
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stderr: {}",
+        stderr_of(&output)
+    );
+    assert_eq!(stderr_of(&output), "", "no message, no panic");
+}
+
+/// Runs the binary with `args`, feeds it `input` on stdin, reads one line of
+/// its output and then closes the output pipe, as `| head -1` does.
+fn read_first_line_then_close(args: &[&str], input: Vec<u8>) -> (String, std::process::Output) {
     let mut child = StdCommand::new(BIN)
-        .arg("redact")
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -1039,20 +1037,10 @@ fn redact_to_a_closed_pipe_exits_0_quietly() {
     let mut reader = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
     reader.read_line(&mut first).unwrap();
-    assert_eq!(
-        first,
-        "request from 10.0.0.1 auth=[REDACTED:github-pat] ok\n"
-    );
     drop(reader);
     let output = child.wait_with_output().unwrap();
     writer.join().unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "stderr: {}",
-        stderr_of(&output)
-    );
-    assert_eq!(stderr_of(&output), "", "no message, no panic");
+    (first, output)
 }
 
 #[test]

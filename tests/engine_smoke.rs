@@ -6,7 +6,9 @@
 use std::io::Write;
 
 use secretscan::oracle::Oracle;
-use secretscan::{Finding, Scanner};
+use secretscan::Scanner;
+
+mod support;
 
 const RULES: &str = r#"
 [[rules]]
@@ -63,24 +65,6 @@ fn scanner() -> Scanner {
         .unwrap()
 }
 
-fn stream_scan(s: &Scanner, input: &[u8], chunk: usize) -> Vec<Finding> {
-    let mut st = s.stream();
-    let mut out = vec![];
-    for c in input.chunks(chunk.max(1)) {
-        out.extend(st.push(c));
-    }
-    out.extend(st.finish());
-    out
-}
-
-fn stream_redact(s: &Scanner, input: &[u8], chunk: usize) -> Vec<u8> {
-    let mut w = s.redact_writer(Vec::new());
-    for c in input.chunks(chunk.max(1)) {
-        w.write_all(c).unwrap();
-    }
-    w.finish().unwrap()
-}
-
 const INPUTS: &[&str] = &[
     "",
     "tok_abcd1234",
@@ -116,13 +100,13 @@ fn engine_equals_oracle_and_streams_equal_whole() {
         );
         for chunk in 1..=input.len().max(1) {
             assert_eq!(
-                stream_scan(&s, input, chunk),
+                support::stream_findings(&s, &input.chunks(chunk).collect::<Vec<_>>()),
                 whole,
                 "stream chunk {chunk} on {:?}",
                 String::from_utf8_lossy(input)
             );
             assert_eq!(
-                stream_redact(&s, input, chunk),
+                support::writer_output(&s, &input.chunks(chunk).collect::<Vec<_>>()),
                 redacted,
                 "redact chunk {chunk} on {:?}",
                 String::from_utf8_lossy(input)
