@@ -46,6 +46,9 @@ pub(crate) struct CompiledRule {
     pub priority: i32,
     pub min_entropy: Option<f64>,
     pub reject_placeholders: bool,
+    pub looks_random: bool,
+    pub confidence: crate::rules::Confidence,
+    pub validate: Option<crate::validate::Check>,
 }
 
 /// The syntax every rule is compiled with: bytes, not UTF-8; ASCII classes,
@@ -167,6 +170,9 @@ pub(crate) fn compile_rule(rule: &Rule) -> Result<CompiledRule, Error> {
         priority: rule.priority,
         min_entropy: rule.min_entropy,
         reject_placeholders: rule.reject_placeholders,
+        looks_random: rule.looks_random,
+        confidence: rule.confidence,
+        validate: rule.validate,
     })
 }
 
@@ -441,6 +447,10 @@ mod tests {
             priority: 0,
             min_entropy: None,
             reject_placeholders: false,
+            confidence: Default::default(),
+            validate: None,
+            looks_random: false,
+            overrides: vec![],
             rotate: None,
             examples: vec![],
             negative_examples: vec![],
@@ -492,6 +502,10 @@ mod tests {
                 priority: 0,
                 min_entropy: None,
                 reject_placeholders: false,
+                confidence: Default::default(),
+                validate: None,
+                looks_random: false,
+                overrides: vec![],
                 rotate: None,
                 examples: vec![],
                 negative_examples: vec![],

@@ -8,6 +8,9 @@ use std::sync::Arc;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::rules::Confidence;
+use crate::validate::Validation;
+
 /// A short, location-independent fingerprint of a secret value: the first
 /// 8 bytes of its SHA-256, shown as 16 hex digits. It identifies which key
 /// leaked without revealing it.
@@ -65,6 +68,12 @@ pub struct Finding {
     pub fingerprint: Fingerprint,
     /// The secret, masked: a few leading characters, then `…`.
     pub preview: String,
+    /// How sure the finding is: `high` when an offline check passed,
+    /// otherwise the rule's own level.
+    pub confidence: Confidence,
+    /// What the offline check verified, if the rule has one and it applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validation: Option<Validation>,
     /// The secret's bytes: `None` unless the caller asked for them
     /// ([`crate::StreamScanner::capture_secrets`]). Never serialised.
     #[serde(skip)]
@@ -84,6 +93,8 @@ impl fmt::Debug for Finding {
             .field("column", &self.column)
             .field("fingerprint", &self.fingerprint)
             .field("preview", &self.preview)
+            .field("confidence", &self.confidence)
+            .field("validation", &self.validation)
             .field(
                 "value",
                 &self
@@ -104,6 +115,8 @@ pub(crate) struct Candidate {
     pub secret: Range<u64>,
     pub fingerprint: Fingerprint,
     pub preview: String,
+    pub confidence: Confidence,
+    pub validation: Option<Validation>,
     /// 1-based line and column of the secret, or 0 when not yet computed.
     pub line: u64,
     pub column: u64,
@@ -284,6 +297,8 @@ mod tests {
             secret: s..e,
             fingerprint: Fingerprint([0; 8]),
             preview: String::new(),
+            confidence: Confidence::Medium,
+            validation: None,
             line: 0,
             column: 0,
             value: None,
@@ -339,6 +354,8 @@ mod tests {
             column: 1,
             fingerprint: Fingerprint::of(b"s3cr3t-v4lue"),
             preview: "s3…".into(),
+            confidence: Confidence::Low,
+            validation: None,
             value: Some(b"s3cr3t-v4lue".to_vec().into()),
         };
         let shown = format!("{f:?}");

@@ -47,15 +47,17 @@ impl Oracle {
                     .get_group_by_name("secret")
                     .map_or(span.clone(), |g| g.range());
                 let value = &hay[secret.clone()];
-                if !validate::passes(&compiled[rule], value) {
+                let Some(verdict) = validate::judge(&compiled[rule], value) else {
                     continue;
-                }
+                };
                 candidates.push(Candidate {
                     rule,
                     span: span.start as u64..span.end as u64,
                     secret: secret.start as u64..secret.end as u64,
                     fingerprint: Fingerprint::of(value),
                     preview: masked_preview(value),
+                    confidence: verdict.confidence,
+                    validation: verdict.validation,
                     line: 0,
                     column: 0,
                     value: None,
@@ -82,6 +84,8 @@ impl Oracle {
                     column: c.secret.start - line_start + 1,
                     fingerprint: c.fingerprint,
                     preview: c.preview.clone(),
+                    confidence: c.confidence,
+                    validation: c.validation,
                     value: None,
                 })
             },
@@ -120,7 +124,7 @@ impl Oracle {
             .filter_map(|caps| {
                 let span = caps.get_match()?.range();
                 let secret = caps.get_group_by_name("secret").map_or(span, |g| g.range());
-                validate::passes(&compiled[rule], &hay[secret.clone()]).then_some(secret)
+                validate::judge(&compiled[rule], &hay[secret.clone()]).map(|_| secret)
             })
             .collect()
     }

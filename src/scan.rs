@@ -173,6 +173,12 @@ impl Scanner {
         self.inner.rules.rules()
     }
 
+    /// The position of the rule with id `id`, if the scanner has one.
+    pub fn rule_index(&self, id: &str) -> Option<usize> {
+        let rule = self.inner.rules.get(id)?;
+        self.rules().iter().position(|r| std::ptr::eq(r, rule))
+    }
+
     /// What the compiler derived about rule `index`'s pattern.
     ///
     /// # Panics
@@ -291,15 +297,15 @@ impl Scanner {
         keep_value: bool,
     ) -> Option<Candidate> {
         let secret = &hay[(m.secret.start - base) as usize..(m.secret.end - base) as usize];
-        if !validate::passes(&self.inner.compiled[rule], secret) {
-            return None;
-        }
+        let verdict = validate::judge(&self.inner.compiled[rule], secret)?;
         Some(Candidate {
             rule,
             span: m.span,
             secret: m.secret,
             fingerprint: Fingerprint::of(secret),
             preview: masked_preview(secret),
+            confidence: verdict.confidence,
+            validation: verdict.validation,
             line: 0,
             column: 0,
             value: keep_value.then(|| secret.into()),
@@ -327,6 +333,8 @@ impl Scanner {
             column,
             fingerprint: c.fingerprint,
             preview: c.preview.clone(),
+            confidence: c.confidence,
+            validation: c.validation,
             value: c.value.clone(),
         }
     }

@@ -2,9 +2,12 @@
 //!
 //! A positive example passes when the rule alone finds a secret in it (its
 //! match passes the validators), the match contains one of the rule's
-//! keywords (the prefilter's promise), and the whole scanner reports it
-//! (possibly named by a more specific rule) and redacts it. A negative
-//! example passes when the rule alone finds nothing in it.
+//! keywords (the prefilter's promise), the whole scanner reports it under
+//! the rule's own id (or under a rule that declares itself more specific
+//! with `overrides`), and redaction removes it. A negative example passes
+//! when no rule of the scanner finds anything in it. A rule without a
+//! positive and a negative example fails, as does an `overrides` entry that
+//! names no rule.
 
 use std::fmt;
 
@@ -69,8 +72,22 @@ pub fn check(scanner: &Scanner) -> CheckReport {
             index,
             reason,
         };
-        if rule.examples.is_empty() {
+        if rule.examples.is_empty() || rule.negative_examples.is_empty() {
             report.without_examples.push(rule.id.to_string());
+            report.failures.push(fail(
+                rule.examples.is_empty(),
+                0,
+                "the rule needs at least one positive and one negative example".into(),
+            ));
+        }
+        for id in &rule.overrides {
+            if scanner.rule_index(id).is_none() {
+                report.failures.push(fail(
+                    true,
+                    0,
+                    format!("'overrides' names '{id}', which is not a rule of this scanner"),
+                ));
+            }
         }
         for (n, example) in rule.examples.iter().enumerate() {
             report.examples += 1;
@@ -97,15 +114,31 @@ pub fn check(scanner: &Scanner) -> CheckReport {
                 continue;
             }
             let findings = scanner.scan(example);
-            let covered = findings.iter().any(|f| {
-                f.secret.start <= secret.start as u64 && secret.end as u64 <= f.secret.end
-                    || (f.secret.start < secret.end as u64 && (secret.start as u64) < f.secret.end)
-            });
-            if !covered {
+            let over: Vec<_> = findings
+                .iter()
+                .filter(|f| {
+                    f.secret.start < secret.end as u64 && (secret.start as u64) < f.secret.end
+                })
+                .collect();
+            if over.is_empty() {
                 report.failures.push(fail(
                     true,
                     n,
                     "the scanner reports no finding over the rule's secret".into(),
+                ));
+                continue;
+            }
+            let rules = scanner.rules();
+            if let Some(other) = over.iter().find(|f| {
+                f.rule_index != i && !rules[f.rule_index].overrides.iter().any(|o| *o == *rule.id)
+            }) {
+                report.failures.push(fail(
+                    true,
+                    n,
+                    format!(
+                        "the scanner names it '{}', not this rule (give that rule `overrides = [\"{}\"]` if it is the more specific one)",
+                        other.rule_id, rule.id
+                    ),
                 ));
                 continue;
             }
@@ -123,6 +156,12 @@ pub fn check(scanner: &Scanner) -> CheckReport {
                 report
                     .failures
                     .push(fail(false, n, "the rule finds a secret in it".into()));
+            } else if let Some(f) = scanner.scan(example).first() {
+                report.failures.push(fail(
+                    false,
+                    n,
+                    format!("rule '{}' finds a secret in it", f.rule_id),
+                ));
             }
         }
     }

@@ -11,6 +11,10 @@
 //! priority = 80                       # higher wins where findings overlap
 //! min_entropy = 3.0                   # validator: bits per byte of the secret
 //! reject_placeholders = false         # validator: drop "changeme", "<token>", ...
+//! confidence = "medium"               # "medium" (provider-specific) or "low" (generic)
+//! validate = "github-crc32"           # offline check; a pass makes the finding "high"
+//! looks_random = false                # validator: drop words, identifiers, UUIDs, digests
+//! overrides = ["generic-api-key"]     # rules this one is more specific than
 //! rotate = { text = "Revoke it in the console, issue a new one.", url = "https://example.com/keys" }
 //! examples = ["token: exm_{{alnum:32}}"]   # see rules::template for {{..}}
 //! negative_examples = ["exm_short"]
@@ -54,6 +58,24 @@ pub struct RuleSpec {
     /// Drop secrets that look like placeholders. By default, false.
     #[serde(default)]
     pub reject_placeholders: bool,
+    /// The confidence of a finding that has no offline validation: `medium`
+    /// for a provider-specific format, `low` for a generic one. By default,
+    /// medium.
+    #[serde(default)]
+    pub confidence: Confidence,
+    /// An offline check of the secret's checksum or structure, by name (see
+    /// [`crate::validate::Check`]). A secret that fails it is no finding; one
+    /// that passes it is reported with confidence `high`.
+    #[serde(default)]
+    pub validate: Option<String>,
+    /// Drop secrets that do not look random: words, identifiers, UUIDs, hex
+    /// digests, version strings (see [`crate::validate::looks_random`]).
+    #[serde(default)]
+    pub looks_random: bool,
+    /// Ids of rules this rule is more specific than: `rules check` accepts
+    /// that this rule names their examples.
+    #[serde(default)]
+    pub overrides: Vec<String>,
     /// How to rotate this kind of key.
     #[serde(default)]
     pub rotate: Option<Rotation>,
@@ -67,6 +89,54 @@ pub struct RuleSpec {
 
 fn default_priority() -> i32 {
     50
+}
+
+/// How sure a finding is that it is a live secret.
+///
+/// Ordered: `Low < Medium < High`, so a threshold is a comparison.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// A generic rule: an assignment to a key-like name, a password field.
+    Low,
+    /// A provider-specific format (a documented prefix, length, alphabet).
+    #[default]
+    Medium,
+    /// A provider-specific format whose checksum or structure was verified
+    /// offline.
+    High,
+}
+
+impl Confidence {
+    /// The lowercase name, as in rule files and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+impl std::fmt::Display for Confidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Confidence {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Confidence, String> {
+        match s {
+            "low" => Ok(Confidence::Low),
+            "medium" => Ok(Confidence::Medium),
+            "high" => Ok(Confidence::High),
+            _ => Err(format!("unknown confidence '{s}' (low, medium or high)")),
+        }
+    }
 }
 
 /// Rotation guidance for one kind of key.
@@ -105,6 +175,14 @@ pub struct Rule {
     pub min_entropy: Option<f64>,
     /// Whether placeholder-looking secrets are dropped.
     pub reject_placeholders: bool,
+    /// Confidence of a finding without offline validation.
+    pub confidence: Confidence,
+    /// The offline check, if any.
+    pub validate: Option<crate::validate::Check>,
+    /// Whether secrets that do not look random are dropped.
+    pub looks_random: bool,
+    /// Ids of the rules this one is more specific than.
+    pub overrides: Vec<String>,
     /// Rotation guidance.
     pub rotate: Option<Rotation>,
     /// Expanded positive examples.
@@ -194,12 +272,40 @@ impl RuleSet {
     ///
     /// As [`RuleSet::add_toml`], and an I/O error naming the path.
     pub fn add_file(&mut self, path: &Path) -> Result<(), Error> {
+        if path.is_dir() {
+            return self.add_dir(path);
+        }
         let origin = Origin(path.display().to_string());
         let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
             origin: origin.clone(),
             source,
         })?;
         self.add_toml(origin, &text)
+    }
+
+    /// Reads every `*.toml` file of a directory (not recursively), in name
+    /// order, and appends their rules.
+    ///
+    /// # Errors
+    ///
+    /// As [`RuleSet::add_file`] for each file; an unreadable directory.
+    pub fn add_dir(&mut self, dir: &Path) -> Result<(), Error> {
+        let io = |source| Error::Io {
+            origin: Origin(dir.display().to_string()),
+            source,
+        };
+        let mut files = vec![];
+        for entry in std::fs::read_dir(dir).map_err(io)? {
+            let path = entry.map_err(io)?.path();
+            if path.extension().is_some_and(|e| e == "toml") && path.is_file() {
+                files.push(path);
+            }
+        }
+        files.sort();
+        for path in files {
+            self.add_file(&path)?;
+        }
+        Ok(())
     }
 
     /// Appends one rule given as a spec.
@@ -228,6 +334,19 @@ impl RuleSet {
                 ))));
             }
         }
+        if spec.confidence == Confidence::High {
+            return Err(fail(RuleProblem::Validator(
+                "confidence 'high' is earned by passing a 'validate' check; declare 'medium' or 'low'"
+                    .into(),
+            )));
+        }
+        let validate = match &spec.validate {
+            None => None,
+            Some(name) => Some(
+                name.parse::<crate::validate::Check>()
+                    .map_err(|e| fail(RuleProblem::Validator(e)))?,
+            ),
+        };
         let expand_all = |list: &[String], kind: &[u8]| -> Result<Vec<Vec<u8>>, RuleProblem> {
             list.iter()
                 .enumerate()
@@ -252,6 +371,10 @@ impl RuleSet {
             priority: spec.priority,
             min_entropy: spec.min_entropy,
             reject_placeholders: spec.reject_placeholders,
+            confidence: spec.confidence,
+            validate,
+            looks_random: spec.looks_random,
+            overrides: spec.overrides,
             rotate: spec.rotate,
             examples,
             negative_examples,

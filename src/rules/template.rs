@@ -20,6 +20,17 @@
 //! | `base64`    | `A-Za-z0-9+/`           |
 //! | `base64url` | `A-Za-z0-9_-`           |
 //!
+//! Generators for formats with a checksum or structure, so that examples
+//! pass the rules' offline checks:
+//!
+//! | placeholder        | expands to                                              |
+//! |--------------------|---------------------------------------------------------|
+//! | `{{crc32b62:N}}`   | `N` base62 characters, then 6 of their CRC32 in base62  |
+//! | `{{bech32:HRP:N}}` | `HRP1`, `N` bech32 characters, a valid bech32 checksum  |
+//! | `{{BECH32:HRP:N}}` | the same, uppercase                                     |
+//! | `{{jwt:ALG}}`      | a JWT: header `{"alg":ALG,"typ":"JWT"}`, claims, signature |
+//! | `{{b64digits:N}}`  | base64 (no padding) of `N` random decimal digits        |
+//!
 //! `{{lit:TEXT}}` inserts `TEXT` verbatim (use it to split a well-known
 //! prefix, e.g. `{{lit:sk_}}live_`, so no file holds it whole), and `{{nl}}`
 //! a newline. Anything else is copied as written. The same template with the
@@ -53,6 +64,10 @@ pub fn expand(template: &str, seed: u64) -> Result<String, String> {
             out.push_str(arg);
             continue;
         }
+        if let Some(generated) = generate(class, arg, &mut rng)? {
+            out.push_str(&generated);
+            continue;
+        }
         let alphabet =
             alphabet(class).ok_or_else(|| format!("unknown placeholder class '{class}'"))?;
         let n: usize = arg
@@ -68,6 +83,70 @@ pub fn expand(template: &str, seed: u64) -> Result<String, String> {
     }
     out.push_str(rest);
     Ok(out)
+}
+
+fn draw(rng: &mut SplitMix64, alphabet: &[u8], n: usize) -> String {
+    (0..n)
+        .map(|_| alphabet[(rng.next() % alphabet.len() as u64) as usize] as char)
+        .collect()
+}
+
+fn count(body: &str, arg: &str) -> Result<usize, String> {
+    match arg.parse::<usize>() {
+        Ok(n) if n <= 1 << 16 => Ok(n),
+        _ => Err(format!(
+            "placeholder '{{{{{body}}}}}': '{arg}' is not a count"
+        )),
+    }
+}
+
+/// The structured generators (see the module docs); `None` for a plain class.
+fn generate(class: &str, arg: &str, rng: &mut SplitMix64) -> Result<Option<String>, String> {
+    use crate::validate::{base62, bech32_checksum, crc32};
+    use base64::Engine as _;
+    const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    const BECH32: &[u8] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+    let body = format!("{class}:{arg}");
+    Ok(Some(match class {
+        "crc32b62" => {
+            let entropy = draw(rng, BASE62, count(&body, arg)?);
+            let sum = base62(u64::from(crc32(entropy.as_bytes())), 6);
+            entropy + &sum
+        }
+        "bech32" | "BECH32" => {
+            let (hrp, n) = arg.rsplit_once(':').ok_or_else(|| {
+                format!("placeholder '{{{{{body}}}}}' needs the form {class}:HRP:N")
+            })?;
+            let hrp = hrp.to_ascii_lowercase();
+            let data = draw(rng, BECH32, count(&body, n)?);
+            let sum = bech32_checksum(hrp.as_bytes(), data.as_bytes());
+            let s = format!("{hrp}1{data}{sum}");
+            if class == "BECH32" {
+                s.to_ascii_uppercase()
+            } else {
+                s
+            }
+        }
+        "jwt" => {
+            let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+            let header = format!(r#"{{"alg":"{arg}","typ":"JWT"}}"#);
+            let claims = format!(
+                r#"{{"sub":"user-{}","iat":1700000000,"exp":1900000000}}"#,
+                draw(rng, b"0123456789", 8)
+            );
+            let sig = draw(
+                rng,
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-",
+                43,
+            );
+            format!("{}.{}.{sig}", b64(&header), b64(&claims))
+        }
+        "b64digits" => {
+            let digits = draw(rng, b"0123456789", count(&body, arg)?);
+            base64::engine::general_purpose::STANDARD_NO_PAD.encode(digits)
+        }
+        _ => return Ok(None),
+    }))
 }
 
 fn alphabet(class: &str) -> Option<&'static [u8]> {
@@ -130,6 +209,23 @@ mod tests {
         assert_eq!(&s[18..19], "-");
         assert!(s[19..22].bytes().all(|b| b.is_ascii_digit()));
         assert!(s.ends_with("\nx"));
+    }
+
+    #[test]
+    fn generators_pass_their_checks() {
+        use crate::validate::Check;
+        let gh = expand("ghp_{{crc32b62:30}}", 3).unwrap();
+        assert_eq!(Check::Crc32Base62.run(gh.as_bytes()), Some(true));
+        let age = expand("{{BECH32:AGE-SECRET-KEY-:52}}", 3).unwrap();
+        assert!(
+            age.starts_with("AGE-SECRET-KEY-1") && age.len() == 74,
+            "{age}"
+        );
+        assert_eq!(Check::Bech32.run(age.as_bytes()), Some(true));
+        let jwt = expand("{{jwt:HS256}}", 3).unwrap();
+        assert_eq!(Check::Jwt.run(jwt.as_bytes()), Some(true));
+        let id = expand("{{b64digits:18}}.x", 3).unwrap();
+        assert_eq!(Check::DiscordBot.run(id.as_bytes()), Some(true));
     }
 
     #[test]
