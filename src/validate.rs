@@ -533,7 +533,10 @@ fn is_uuid(v: &[u8]) -> bool {
 }
 
 fn is_hex_digest(v: &[u8]) -> bool {
-    matches!(v.len(), 32 | 40 | 56 | 64 | 96 | 128)
+    // MD5, SHA-1, SHA-224 and SHA-256: the digests files, commits and
+    // lockfiles carry. Longer hex (Rails' 128-digit secret_key_base) is
+    // far more often a generated secret than a SHA-512 in code.
+    matches!(v.len(), 32 | 40 | 56 | 64)
         && (v
             .iter()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
