@@ -49,6 +49,7 @@ pub mod report;
 pub mod rules;
 mod scan;
 mod stream;
+pub mod suppress;
 pub mod validate;
 
 pub use error::{Error, Origin, RuleProblem};

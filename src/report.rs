@@ -1,4 +1,4 @@
-//! Reports: findings rendered for people (`path:line:col rule-id preview`)
+//! Reports: findings rendered for people (`path:line:col rule-id confidence preview`)
 //! and machines (JSON, JSONL). Secrets never appear unless asked for.
 //!
 //! Every format is a [`Sink`]: the caller pushes one [`Record`] per finding,
@@ -11,8 +11,11 @@
 //! use secretscan::report::{Format, Record};
 //!
 //! let scanner = secretscan::Scanner::builtin();
-//! // Assembled at run time so no complete token sits in the source.
-//! let token = format!("ghp_{}", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8");
+//! // Assembled at run time so no complete token sits in the source; the
+//! // last 6 characters are the CRC32 checksum GitHub's format carries.
+//! use secretscan::validate::{base62, crc32};
+//! let entropy = "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5";
+//! let token = format!("ghp_{entropy}{}", base62(crc32(entropy.as_bytes()).into(), 6));
 //! let text = format!("GITHUB_TOKEN={token}\n");
 //! let findings = scanner.scan(text.as_bytes());
 //!
@@ -23,7 +26,7 @@
 //! }
 //! sink.finish().unwrap();
 //! drop(sink);
-//! assert_eq!(String::from_utf8(out).unwrap(), ".env:1:14 github-pat ghp_…\n");
+//! assert_eq!(String::from_utf8(out).unwrap(), ".env:1:14 github-pat high ghp_…\n");
 //! ```
 //!
 //! # Untrusted text
@@ -41,13 +44,15 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::finding::{Finding, Fingerprint};
+use crate::rules::Confidence;
 use crate::scan::Scanner;
+use crate::validate::Validation;
 
 /// A report format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Format {
-    /// One line per finding: `path:line:col rule-id preview`, with the
+    /// One line per finding: `path:line:col rule-id confidence preview`, with the
     /// secret appended when the record carries it. Control characters are
     /// escaped.
     Human,
@@ -77,8 +82,10 @@ impl Format {
 ///
 /// In JSON a record is an object with the fields `path`, `rule_id`,
 /// `rule_name`, `line`, `column` (both 1-based), `offset` and `end` (the
-/// secret's byte span), `fingerprint`, `preview`, and `secret` only when
-/// [`Record::secret`] is set.
+/// secret's byte span), `fingerprint`, `preview`, `confidence` (`high`,
+/// `medium` or `low`), `validation` (`checksum` or `structure`, only when
+/// an offline check passed), and `secret` only when [`Record::secret`] is
+/// set.
 #[derive(Clone, Copy, Debug)]
 pub struct Record<'a> {
     /// The input's name as shown to the user: a path, or `<stdin>`.
@@ -179,7 +186,7 @@ impl<S: Sink + ?Sized> Sink for Box<S> {
     }
 }
 
-/// Writes `path:line:col rule-id preview` lines, plus ` secret` when the
+/// Writes `path:line:col rule-id confidence preview` lines, plus ` secret` when the
 /// record carries it; control characters escaped.
 #[derive(Debug)]
 pub struct HumanWriter<W> {
@@ -204,11 +211,12 @@ impl<W: Write> Sink for HumanWriter<W> {
         // Writing into a String cannot fail.
         let _ = write!(
             self.line,
-            "{}:{}:{} {} {}",
+            "{}:{}:{} {} {} {}",
             escape_text(r.path),
             f.line,
             f.column,
             escape_text(&f.rule_id),
+            f.confidence,
             escape_text(&f.preview)
         );
         if let Some(secret) = r.secret {
@@ -240,6 +248,9 @@ struct JsonRecord<'a> {
     end: u64,
     fingerprint: Fingerprint,
     preview: &'a str,
+    confidence: Confidence,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    validation: Option<Validation>,
     #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<Cow<'a, str>>,
 }
@@ -257,6 +268,8 @@ impl<'a> JsonRecord<'a> {
             end: f.secret.end,
             fingerprint: f.fingerprint,
             preview: &f.preview,
+            confidence: f.confidence,
+            validation: f.validation,
             // NOTE: JSON strings are Unicode, so a secret that is not UTF-8
             // (rare: rules match text) shows its bad bytes as U+FFFD.
             secret: r.secret.map(String::from_utf8_lossy),
@@ -481,12 +494,12 @@ mod tests {
             Format::Human,
             &[Record::new(&scanner, "a\x1b]0;x\x07\nb", &f)],
         );
-        assert_eq!(out, "a\\x1b]0;x\\x07\\nb:2:4 demo-key demo…\n");
+        assert_eq!(out, "a\\x1b]0;x\\x07\\nb:2:4 demo-key medium demo…\n");
         let out = render(
             Format::Human,
             &[Record::new(&scanner, "p", &f).with_secret(b"demo\x1b[31m\xff")],
         );
-        assert_eq!(out, "p:2:4 demo-key demo… demo\\x1b[31m\\xff\n");
+        assert_eq!(out, "p:2:4 demo-key medium demo… demo\\x1b[31m\\xff\n");
     }
 
     #[test]

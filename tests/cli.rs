@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 use tempfile::TempDir;
+use secretscan::validate::{base62, crc32};
 
 const BIN: &str = env!("CARGO_BIN_EXE_secretscan");
 
@@ -41,8 +42,12 @@ fn tail(n: usize, seed: u64, alphabet: &str) -> String {
         .collect()
 }
 
+/// A classic GitHub token with a valid checksum: 30 characters of
+/// entropy, then their CRC32 in 6 base62 digits.
 fn github_pat(seed: u64) -> String {
-    format!("ghp_{}", tail(36, seed, ALNUM))
+    let entropy = tail(30, seed, ALNUM);
+    let sum = base62(u64::from(crc32(entropy.as_bytes())), 6);
+    format!("ghp_{entropy}{sum}")
 }
 
 fn anthropic_key() -> String {
@@ -335,10 +340,10 @@ fn scan_tree_reports_every_secret_sorted_by_path() {
     assert_eq!(
         stdout_of(&output),
         format!(
-            "{root}/.env:1:14 github-pat ghp_…\n\
-             {root}/core.dump:1:7 github-pat ghp_…\n\
-             {root}/ignored.log:1:6 github-pat ghp_…\n\
-             {root}/src/app/config.py:3:10 github-pat ghp_…\n"
+            "{root}/.env:1:14 github-pat high ghp_…\n\
+             {root}/core.dump:1:7 github-pat high ghp_…\n\
+             {root}/ignored.log:1:6 github-pat high ghp_…\n\
+             {root}/src/app/config.py:3:10 github-pat high ghp_…\n"
         )
     );
     assert!(output.stderr.is_empty(), "{}", stderr_of(&output));
@@ -378,7 +383,7 @@ fn scan_human_line_is_path_line_col_rule_preview() {
         .arg(&file)
         .assert()
         .code(1)
-        .stdout(format!("{}:2:14 anthropic-api-key sk-a…\n", file.display()));
+        .stdout(format!("{}:2:14 anthropic-api-key medium sk-a…\n", file.display()));
 }
 
 #[test]
@@ -449,7 +454,7 @@ fn show_secrets_prints_the_values() {
         .assert()
         .code(1)
         .stdout(format!(
-            "{}:1:14 github-pat ghp_… {}\n",
+            "{}:1:14 github-pat high ghp_… {}\n",
             env.display(),
             tokens[0]
         ));
@@ -527,13 +532,13 @@ fn scan_reads_stdin_from_a_pipe_or_dash() {
         .write_stdin(input.clone())
         .assert()
         .code(1)
-        .stdout("<stdin>:2:5 github-pat ghp_…\n");
+        .stdout("<stdin>:2:5 github-pat high ghp_…\n");
     bin()
         .args(["scan", "-"])
         .write_stdin(input)
         .assert()
         .code(1)
-        .stdout("<stdin>:2:5 github-pat ghp_…\n");
+        .stdout("<stdin>:2:5 github-pat high ghp_…\n");
     bin()
         .arg("scan")
         .write_stdin("")
@@ -587,7 +592,7 @@ fn scan_of_stdin_reports_each_finding_while_stdin_is_open() {
     }
     assert_eq!(
         line.as_deref(),
-        Ok("<stdin>:1:16 github-pat ghp_…\n"),
+        Ok("<stdin>:1:16 github-pat high ghp_…\n"),
         "the finding must arrive while stdin is still open"
     );
     // A second one, in the same way.
@@ -599,7 +604,7 @@ fn scan_of_stdin_reports_each_finding_while_stdin_is_open() {
     if line.is_err() {
         let _ = child.kill();
     }
-    assert_eq!(line.as_deref(), Ok("<stdin>:3:7 github-pat ghp_…\n"));
+    assert_eq!(line.as_deref(), Ok("<stdin>:3:7 github-pat high ghp_…\n"));
 
     drop(stdin);
     let output = child.wait_with_output().unwrap();
@@ -640,7 +645,7 @@ fn scan_of_stdin_streams_many_findings_in_order() {
     let text = stdout_of(&output);
     let mut count = 0;
     for (i, l) in text.lines().enumerate() {
-        assert_eq!(l, format!("<stdin>:{}:16 github-pat ghp_…", i + 1));
+        assert_eq!(l, format!("<stdin>:{}:16 github-pat high ghp_…", i + 1));
         count += 1;
     }
     assert_eq!(count, N);
@@ -687,7 +692,7 @@ fn scan_of_stdin_and_files_is_one_report_stdin_first() {
 fn scan_of_stdin_to_a_closed_pipe_exits_0_quietly() {
     let input = format!("tok {}\n", github_pat(18)).repeat(200_000);
     let (first, output) = read_first_line_then_close(&["scan"], input.into_bytes());
-    assert_eq!(first, "<stdin>:1:5 github-pat ghp_…\n");
+    assert_eq!(first, "<stdin>:1:5 github-pat high ghp_…\n");
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -1058,7 +1063,7 @@ fn scan_to_a_closed_pipe_exits_0_quietly() {
     let mut reader = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
     reader.read_line(&mut first).unwrap();
-    assert!(first.ends_with(":1:5 github-pat ghp_…\n"), "{first}");
+    assert!(first.ends_with(":1:5 github-pat high ghp_…\n"), "{first}");
     drop(reader);
     let output = child.wait_with_output().unwrap();
     assert_eq!(

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use secretscan::rules::Confidence;
 
 /// Find and redact secrets (API keys, tokens, private keys, passwords) in
 /// files and streams.
@@ -70,6 +71,22 @@ pub struct ScanArgs {
     /// and a fingerprint are shown.
     #[arg(long)]
     pub show_secrets: bool,
+    /// Report only findings at or above this confidence: `high` (a
+    /// provider's format whose checksum or structure was verified),
+    /// `medium` (a provider's format) or `low` (generic assignments such as
+    /// `password = ...`). The default suits CI: provider formats block,
+    /// generic guesses do not.
+    #[arg(long, value_name = "LEVEL", default_value = "medium", value_parser = parse_confidence)]
+    pub min_confidence: Confidence,
+    /// Report findings on lines marked `secretscan:allow` (or
+    /// `gitleaks:allow`, `pragma: allowlist secret`, `trufflehog:ignore`)
+    /// too. By default such lines are left out of the report.
+    #[arg(long)]
+    pub no_inline_allow: bool,
+}
+
+fn parse_confidence(s: &str) -> Result<Confidence, String> {
+    s.parse()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use secretscan::report::Format;
+use secretscan::rules::Confidence;
 use secretscan::Scanner;
 
 use super::args::{self, Cli, ListFormat, RuleArgs, RulesAction, ScanFormat};
@@ -47,6 +48,10 @@ pub struct ScanConfig {
     pub inputs: Vec<Input>,
     pub format: Format,
     pub show_secrets: bool,
+    /// Findings below this confidence are not reported.
+    pub min_confidence: Confidence,
+    /// Whether allow markers on a finding's line drop it from the report.
+    pub inline_allow: bool,
 }
 
 #[derive(Debug)]
@@ -91,6 +96,8 @@ impl Config {
                         ScanFormat::Jsonl => Format::Jsonl,
                     },
                     show_secrets: a.show_secrets,
+                    min_confidence: a.min_confidence,
+                    inline_allow: !a.no_inline_allow,
                 })
             }
             args::Command::Redact(a) => Config::Redact(RedactConfig {

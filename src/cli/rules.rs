@@ -6,6 +6,7 @@ use std::io::{self, BufWriter, Write};
 use anyhow::{Context, Result};
 use secretscan::report::{escape_message, escape_text};
 use secretscan::rules::check::check as check_rules;
+use secretscan::rules::Confidence;
 use secretscan::{Rotation, Scanner};
 use serde::Serialize;
 
@@ -17,6 +18,9 @@ struct RuleRow<'a> {
     id: &'a str,
     name: &'a str,
     priority: i32,
+    confidence: Confidence,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    validate: Option<&'static str>,
     keywords: &'a [String],
     origin: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -32,6 +36,12 @@ pub fn list(scanner: &Scanner, format: ListFormat) -> Result<Exit> {
             id: &r.id,
             name: &r.name,
             priority: r.priority,
+            confidence: if r.validate.is_some() && r.confidence == Confidence::Medium {
+                Confidence::High
+            } else {
+                r.confidence
+            },
+            validate: r.validate.map(|c| c.name()),
             keywords: &r.keywords,
             origin: r.origin.to_string(),
             rotate: r.rotate.as_ref(),
@@ -51,7 +61,7 @@ pub fn list(scanner: &Scanner, format: ListFormat) -> Result<Exit> {
 
 fn write_table(out: &mut impl Write, rows: &[RuleRow<'_>]) -> io::Result<()> {
     // Rule files are input too: names and keywords are escaped.
-    let cells: Vec<[String; 4]> = rows
+    let cells: Vec<[String; 5]> = rows
         .iter()
         .map(|r| {
             let keywords: Vec<String> = r
@@ -63,25 +73,27 @@ fn write_table(out: &mut impl Write, rows: &[RuleRow<'_>]) -> io::Result<()> {
                 escape_text(r.id).into_owned(),
                 escape_text(r.name).into_owned(),
                 r.priority.to_string(),
+                r.confidence.to_string(),
                 keywords.join(", "),
             ]
         })
         .collect();
-    let header = ["ID", "NAME", "PRIORITY", "KEYWORDS"].map(String::from);
-    let mut widths = [0usize; 3];
+    let header = ["ID", "NAME", "PRIORITY", "CONFIDENCE", "KEYWORDS"].map(String::from);
+    let mut widths = [0usize; 4];
     for row in std::iter::once(&header).chain(&cells) {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
     for row in std::iter::once(&header).chain(&cells) {
-        let [id, name, priority, keywords] = row;
+        let [id, name, priority, confidence, keywords] = row;
         writeln!(
             out,
-            "{id:<w0$}  {name:<w1$}  {priority:>w2$}  {keywords}",
+            "{id:<w0$}  {name:<w1$}  {priority:>w2$}  {confidence:<w3$}  {keywords}",
             w0 = widths[0],
             w1 = widths[1],
-            w2 = widths[2]
+            w2 = widths[2],
+            w3 = widths[3]
         )?;
     }
     Ok(())

@@ -24,6 +24,8 @@ use anyhow::{anyhow, Context, Result};
 use ignore::WalkBuilder;
 use rayon::prelude::*;
 use secretscan::report::{path_name, Record, Sink};
+use secretscan::rules::Confidence;
+use secretscan::suppress::InlineAllow;
 use secretscan::{Finding, Scanner};
 
 use super::config::{Input, ScanConfig};
@@ -46,6 +48,60 @@ struct Hit {
     finding: Finding,
     /// The secret's bytes, kept only for `--show-secrets`.
     secret: Option<Vec<u8>>,
+}
+
+/// Which findings a report keeps: the confidence threshold, and whether
+/// allow markers on a finding's line drop it.
+#[derive(Clone, Copy, Debug)]
+struct Filter {
+    min_confidence: Confidence,
+    inline_allow: bool,
+}
+
+/// A stream of one input, with the report's filter applied to what it
+/// finds.
+struct FilteredStream {
+    stream: secretscan::StreamScanner,
+    allow: Option<InlineAllow>,
+    min_confidence: Confidence,
+}
+
+impl FilteredStream {
+    fn new(scanner: &Scanner, filter: Filter, show: bool) -> FilteredStream {
+        let mut stream = scanner.stream();
+        stream.capture_secrets(show);
+        FilteredStream {
+            stream,
+            allow: filter.inline_allow.then(|| InlineAllow::new(scanner)),
+            min_confidence: filter.min_confidence,
+        }
+    }
+
+    fn push(&mut self, chunk: &[u8]) -> Vec<Finding> {
+        let mut found = self.stream.push(chunk);
+        found.retain(|f| f.confidence >= self.min_confidence);
+        match &mut self.allow {
+            Some(allow) => {
+                let mut out = vec![];
+                allow.push(chunk, found, &mut out);
+                out
+            }
+            None => found,
+        }
+    }
+
+    fn finish(&mut self) -> Vec<Finding> {
+        let mut found = self.stream.finish();
+        found.retain(|f| f.confidence >= self.min_confidence);
+        match &mut self.allow {
+            Some(allow) => {
+                let mut out = vec![];
+                allow.finish(found, &mut out);
+                out
+            }
+            None => found,
+        }
+    }
 }
 
 /// What has been reported so far, and whether to go on.
@@ -78,6 +134,10 @@ pub fn run(c: ScanConfig) -> Result<Exit> {
 
     let scanner = &c.scanner;
     let show = c.show_secrets;
+    let filter = Filter {
+        min_confidence: c.min_confidence,
+        inline_allow: c.inline_allow,
+    };
     let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     let mut sink = c.format.sink(&mut out);
     let mut progress = Progress::default();
@@ -92,12 +152,12 @@ pub fn run(c: ScanConfig) -> Result<Exit> {
                 .into_par_iter()
                 .map_init(
                     || vec![0u8; READ_SIZE],
-                    |buf, path| scan_file(scanner, path, show, buf, cancel),
+                    |buf, path| scan_file(scanner, path, filter, show, buf, cancel),
                 )
                 .collect::<Vec<_>>()
         });
         let streamed = if read_stdin {
-            stream_stdin(scanner, show, &mut *sink, &mut progress)
+            stream_stdin(scanner, filter, show, &mut *sink, &mut progress)
         } else {
             Ok(())
         };
@@ -174,13 +234,13 @@ fn report(
 /// an output error is returned.
 fn stream_stdin(
     scanner: &Scanner,
+    filter: Filter,
     show: bool,
     sink: &mut dyn Sink,
     progress: &mut Progress,
 ) -> Result<()> {
     let path = name(&Input::Stdin);
-    let mut stream = scanner.stream();
-    stream.capture_secrets(show);
+    let mut stream = FilteredStream::new(scanner, filter, show);
     let mut buf = vec![0u8; READ_SIZE];
     let mut stdin = io::stdin().lock();
     let mut emit = |found: Vec<Finding>, progress: &mut Progress| -> Result<bool> {
@@ -293,6 +353,7 @@ fn error_path(err: &ignore::Error) -> Option<&Path> {
 fn scan_file(
     scanner: &Scanner,
     path: PathBuf,
+    filter: Filter,
     show: bool,
     buf: &mut [u8],
     cancel: &AtomicBool,
@@ -312,7 +373,7 @@ fn scan_file(
         Ok(f) => f,
         Err(e) => return failure(input, e),
     };
-    let (hits, error) = scan_reader(scanner, &file, show, buf, cancel);
+    let (hits, error) = scan_reader(scanner, &file, filter, show, buf, cancel);
     finish(input, hits, error)
 }
 
@@ -334,12 +395,12 @@ fn finish(input: Input, mut hits: Vec<Hit>, error: Option<io::Error>) -> Outcome
 fn scan_reader(
     scanner: &Scanner,
     mut reader: impl Read,
+    filter: Filter,
     show: bool,
     buf: &mut [u8],
     cancel: &AtomicBool,
 ) -> (Vec<Hit>, Option<io::Error>) {
-    let mut stream = scanner.stream();
-    stream.capture_secrets(show);
+    let mut stream = FilteredStream::new(scanner, filter, show);
     let mut hits = vec![];
     let mut error = None;
     loop {

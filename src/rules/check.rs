@@ -4,7 +4,8 @@
 //! match passes the validators), the match contains one of the rule's
 //! keywords (the prefilter's promise), the whole scanner reports it under
 //! the rule's own id (or under a rule that declares itself more specific
-//! with `overrides`), and redaction removes it. A negative example passes
+//! with `overrides`), and redaction removes it. Every match must provably
+//! start with a keyword (otherwise streams hold text back for the rule). A negative example passes
 //! when no rule of the scanner finds anything in it. A rule without a
 //! positive and a negative example fails, as does an `overrides` entry that
 //! names no rule.
@@ -78,6 +79,13 @@ pub fn check(scanner: &Scanner) -> CheckReport {
                 rule.examples.is_empty(),
                 0,
                 "the rule needs at least one positive and one negative example".into(),
+            ));
+        }
+        if !scanner.rule_shape(i).starts_with_keyword {
+            report.failures.push(fail(
+                true,
+                0,
+                "the pattern's matches do not provably start with a keyword: begin the pattern with the keyword (put context before it in an optional group only if it is itself a keyword), or streams must hold back text for this rule".into(),
             ));
         }
         for id in &rule.overrides {
