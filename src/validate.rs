@@ -448,7 +448,21 @@ fn discord_bot(secret: &[u8]) -> bool {
 /// test adds the character-class mix and how English its letter pairs are.
 pub fn looks_random(value: &[u8]) -> bool {
     let n = value.len();
-    if n < 8 {
+    // Keys and tokens are at least this long; shorter values in code are
+    // type names (`PULONG64`), ids and public badge tokens.
+    if n < 12 {
+        return false;
+    }
+    // SCREAMING_SNAKE or snake_case: a constant or identifier, not a key
+    // (random tokens that use `_` also mix cases).
+    let single_case =
+        !value.iter().any(u8::is_ascii_uppercase) || !value.iter().any(u8::is_ascii_lowercase);
+    if single_case
+        && value.contains(&b'_')
+        && value
+            .split(|&b| b == b'_')
+            .all(|w| w.len() <= 12 && w.iter().all(u8::is_ascii_alphanumeric))
+    {
         return false;
     }
     if is_uuid(value) || is_hex_digest(value) || is_sri(value) || is_version(value) {
@@ -638,6 +652,9 @@ mod tests {
             b"aaaaaaaabbbbbbbb",
             b"ThisIsMyPassword",
             b"connection_string",
+            b"PULONG64",
+            b"WBEM_128BITS",
+            b"MAX_RETRY_COUNT_2",
         ] {
             assert!(
                 !looks_random(not_random),
