@@ -488,7 +488,14 @@ pub fn looks_random(value: &[u8]) -> bool {
     // quarter of the time; words and camelCase identifiers well over half.
     let (common, pairs) = letter_pairs(value);
     let wordlike = pairs >= 4 && common * 100 >= pairs * 60;
-    if wordlike && digits * 5 <= n {
+    // Identifiers carry their digits in one place (`Curve25519SeedBin`,
+    // `sha256_digest2`); random tokens scatter them.
+    let digit_runs = value
+        .windows(2)
+        .filter(|w| !w[0].is_ascii_digit() && w[1].is_ascii_digit())
+        .count()
+        + usize::from(value[0].is_ascii_digit());
+    if wordlike && (digits * 5 <= n || digit_runs <= 1) {
         return false;
     }
     // A single character class (all lowercase letters, all digits) is a word
@@ -655,6 +662,7 @@ mod tests {
             b"PULONG64",
             b"WBEM_128BITS",
             b"MAX_RETRY_COUNT_2",
+            b"Curve25519SeedBin",
         ] {
             assert!(
                 !looks_random(not_random),
@@ -669,6 +677,43 @@ mod tests {
             b"Zx9Qw2Lk8Jh3Vb5N",
         ] {
             assert!(looks_random(random), "{}", String::from_utf8_lossy(random));
+        }
+    }
+
+    /// Recall of the randomness test on what generic keys really are:
+    /// random strings over the usual key alphabets.
+    #[test]
+    fn random_keys_pass_the_randomness_test() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let alphabets: [&[u8]; 3] = [
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+            b"abcdefghijklmnopqrstuvwxyz0123456789",
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+        ];
+        for alphabet in alphabets {
+            for len in [16usize, 24, 32, 40] {
+                let trials = 2000;
+                let passed = (0..trials)
+                    .filter(|_| {
+                        let key: Vec<u8> = (0..len)
+                            .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                            .collect();
+                        looks_random(&key)
+                    })
+                    .count();
+                assert!(
+                    passed * 100 >= trials * 97,
+                    "{} of {trials} random keys of {len} characters over {} pass",
+                    passed,
+                    String::from_utf8_lossy(alphabet)
+                );
+            }
         }
     }
 
