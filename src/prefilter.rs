@@ -21,9 +21,20 @@ pub(crate) struct Hit {
     pub end: u64,
 }
 
-/// A rule listing a keyword, and the forms (as written) a hit must equal
-/// for that rule; empty when any case will do.
-type RuleForms = (u32, Vec<Box<[u8]>>);
+/// How one rule uses its keywords (see `CompiledRule`).
+#[derive(Clone, Debug)]
+pub(crate) struct KeywordUse {
+    pub keywords: Vec<String>,
+    /// Matches begin with a keyword in the case written.
+    pub exact: bool,
+    /// Matches begin at an ASCII word boundary.
+    pub boundary_before: bool,
+}
+
+/// A rule listing a keyword: the rule, whether a word byte before a hit
+/// rules it out, and the forms (as written) a hit must equal for that rule
+/// (empty when any case will do).
+type RuleForms = (u32, bool, Vec<Box<[u8]>>);
 
 /// Keyword automaton and the keyword -> rules map.
 #[derive(Debug)]
@@ -43,37 +54,42 @@ impl Prefilter {
     /// Builds the prefilter from each rule's keyword list and whether the
     /// rule needs its keywords in the case written (see
     /// `CompiledRule::exact_keywords`).
-    pub fn new(keywords_per_rule: &[(Vec<String>, bool)]) -> Prefilter {
+    pub fn new(keywords_per_rule: &[KeywordUse]) -> Prefilter {
         let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut patterns: Vec<Vec<u8>> = Vec::new();
         let mut rules_of: Vec<Vec<RuleForms>> = Vec::new();
-        for (rule, (keywords, exact)) in keywords_per_rule.iter().enumerate() {
-            for kw in keywords {
+        for (rule, usage) in keywords_per_rule.iter().enumerate() {
+            let exact = &usage.exact;
+            for kw in &usage.keywords {
                 let lower = kw.as_bytes().to_ascii_lowercase();
                 let pid = *index.entry(lower.clone()).or_insert_with(|| {
                     patterns.push(lower);
                     rules_of.push(Vec::new());
                     patterns.len() - 1
                 });
+                // Only a keyword that begins with a word byte makes a word
+                // byte before it rule the hit out (`\b` needs a change).
+                let boundary = usage.boundary_before && kw.bytes().next().is_some_and(is_word_byte);
                 let entry = match rules_of[pid].last_mut() {
                     Some(e) if e.0 == rule as u32 => e,
                     _ => {
-                        rules_of[pid].push((rule as u32, vec![]));
+                        rules_of[pid].push((rule as u32, boundary, vec![]));
                         rules_of[pid].last_mut().expect("just pushed")
                     }
                 };
+                entry.1 &= boundary;
                 // A form only narrows when the keyword has letters.
                 if *exact && kw.bytes().any(|b| b.is_ascii_alphabetic()) {
-                    entry.1.push(kw.as_bytes().into());
+                    entry.2.push(kw.as_bytes().into());
                 } else {
-                    entry.1.clear();
-                    entry.1.push(Box::from(&b""[..]));
+                    entry.2.clear();
+                    entry.2.push(Box::from(&b""[..]));
                 }
             }
         }
         // An empty form means "any case": drop the list.
         for rules in &mut rules_of {
-            for (_, forms) in rules.iter_mut() {
+            for (_, _, forms) in rules.iter_mut() {
                 if forms.iter().any(|f| f.is_empty()) {
                     forms.clear();
                 }
@@ -129,10 +145,15 @@ impl Prefilter {
                 end: base + m.end() as u64,
             };
             let bytes = &hay[m.range()];
-            for (rule, forms) in &self.rules_of[m.pattern().as_usize()] {
-                if forms.is_empty() || forms.iter().any(|f| **f == *bytes) {
-                    on_hit(*rule as usize, hit);
+            // The byte before the hit, when this buffer has it.
+            let word_before = m.start() > 0 && is_word_byte(hay[m.start() - 1]);
+            for (rule, boundary, forms) in &self.rules_of[m.pattern().as_usize()] {
+                if (*boundary && word_before)
+                    || !(forms.is_empty() || forms.iter().any(|f| **f == *bytes))
+                {
+                    continue;
                 }
+                on_hit(*rule as usize, hit);
             }
         }
     }
@@ -162,10 +183,14 @@ impl Prefilter {
         };
         // The hit's bytes may lie in earlier writes: every listed rule gets
         // it (a superset is always safe; the regex decides).
-        for (rule, _) in &self.rules_of[pattern as usize] {
+        for (rule, _, _) in &self.rules_of[pattern as usize] {
             on_hit(*rule as usize, hit);
         }
     }
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
 }
 
 /// A small Aho-Corasick DFA over the lowercased keywords, stepped one byte
@@ -302,9 +327,29 @@ impl KeywordDfa {
 mod tests {
     use super::*;
 
+    fn uses(keywords: &[&str], exact: bool) -> KeywordUse {
+        KeywordUse {
+            keywords: keywords.iter().map(|k| k.to_string()).collect(),
+            exact,
+            boundary_before: false,
+        }
+    }
+
+    #[test]
+    fn boundary_rules_skip_hits_after_a_word_byte() {
+        let mut bounded = uses(&["nfo_"], false);
+        bounded.boundary_before = true;
+        let pf = Prefilter::new(&[bounded, uses(&["nfo_"], false)]);
+        let mut hits = vec![];
+        pf.for_each_hit(b"nfo_ info_ -nfo_", 0, 0, |rule, h| {
+            hits.push((rule, h.start))
+        });
+        assert_eq!(hits, vec![(0, 0), (1, 0), (1, 6), (0, 12), (1, 12)]);
+    }
+
     #[test]
     fn exact_rules_skip_hits_in_another_case() {
-        let pf = Prefilter::new(&[(vec!["MII".into()], true), (vec!["mii".into()], false)]);
+        let pf = Prefilter::new(&[uses(&["MII"], true), uses(&["mii"], false)]);
         let mut hits = vec![];
         pf.for_each_hit(b"MII mii Mii", 0, 0, |rule, h| hits.push((rule, h.start)));
         assert_eq!(hits, vec![(0, 0), (1, 0), (1, 4), (1, 8)]);
@@ -312,7 +357,7 @@ mod tests {
 
     #[test]
     fn overlapping_keywords_all_reported() {
-        let pf = Prefilter::new(&[(vec!["sk-".into()], false), (vec!["sk-ant-".into()], false)]);
+        let pf = Prefilter::new(&[uses(&["sk-"], false), uses(&["sk-ant-"], false)]);
         let mut got = vec![];
         pf.for_each_hit(b"xx SK-ANT-1", 100, 0, |r, h| got.push((r, h.start, h.end)));
         got.sort();
@@ -321,7 +366,7 @@ mod tests {
 
     #[test]
     fn new_from_skips_old_hits() {
-        let pf = Prefilter::new(&[(vec!["ab".into()], false)]);
+        let pf = Prefilter::new(&[uses(&["ab"], false)]);
         let mut got = vec![];
         pf.for_each_hit(b"abab", 0, 2, |_, h| got.push(h.start));
         assert_eq!(got, vec![2]);
@@ -330,8 +375,8 @@ mod tests {
     #[test]
     fn resumable_dfa_finds_what_the_automaton_finds() {
         let pf = Prefilter::new(&[
-            (vec!["sk-".into(), "sk-ant-".into()], false),
-            (vec!["ant".into(), "PASS".into()], false),
+            uses(&["sk-", "sk-ant-"], false),
+            uses(&["ant", "PASS"], false),
         ]);
         let hay = b"xx Sk-Ant-1 sk-sk-ant pass sant";
         let mut whole = vec![];
@@ -353,7 +398,7 @@ mod tests {
 
     #[test]
     fn partial_suffix() {
-        let pf = Prefilter::new(&[(vec!["ghp_".into(), "password".into()], false)]);
+        let pf = Prefilter::new(&[uses(&["ghp_", "password"], false)]);
         assert_eq!(pf.partial_suffix_len(b"hello gh"), 2);
         assert_eq!(pf.partial_suffix_len(b"my PASSW"), 5);
         assert_eq!(pf.partial_suffix_len(b"ghp_"), 0);

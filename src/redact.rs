@@ -49,7 +49,8 @@ fn push_marker(scanner: &Scanner, rule: usize, out: &mut Vec<u8>) {
 /// use std::io::Write;
 /// let scanner = secretscan::Scanner::builtin();
 /// let mut w = scanner.redact_writer(Vec::new());
-/// let token = format!("ghp_{}", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8");
+/// // A GitHub token: 30 random characters and their checksum.
+/// let token = secretscan::validate::checksummed_token("ghp_", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5");
 /// for piece in format!("auth {token} ok\n").as_bytes().chunks(5) {
 ///     w.write_all(piece).unwrap();
 /// }
@@ -295,7 +296,7 @@ mod tests {
     #[test]
     fn inner_errors_lose_and_duplicate_nothing() {
         let scanner = Scanner::builtin();
-        let token = format!("ghp_{}", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8");
+        let token = crate::validate::checksummed_token("ghp_", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5");
         let input = format!("line one\ntoken {token} end\nline three\n").repeat(5);
         let mut w = RedactWriter::new(
             scanner.clone(),

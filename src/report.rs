@@ -13,9 +13,7 @@
 //! let scanner = secretscan::Scanner::builtin();
 //! // Assembled at run time so no complete token sits in the source; the
 //! // last 6 characters are the CRC32 checksum GitHub's format carries.
-//! use secretscan::validate::{base62, crc32};
-//! let entropy = "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5";
-//! let token = format!("ghp_{entropy}{}", base62(crc32(entropy.as_bytes()).into(), 6));
+//! let token = secretscan::validate::checksummed_token("ghp_", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5");
 //! let text = format!("GITHUB_TOKEN={token}\n");
 //! let findings = scanner.scan(text.as_bytes());
 //!

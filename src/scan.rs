@@ -23,7 +23,8 @@ use crate::validate;
 ///
 /// ```
 /// let scanner = secretscan::Scanner::builtin();
-/// let token = format!("ghp_{}", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8");
+/// // A GitHub token: 30 random characters and their checksum.
+/// let token = secretscan::validate::checksummed_token("ghp_", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5");
 /// let text = format!("token={token}\n");
 /// let findings = scanner.scan(text.as_bytes());
 /// assert_eq!(&*findings[0].rule_id, "github-pat");

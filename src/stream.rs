@@ -310,7 +310,8 @@ impl StreamCore {
 /// let scanner = secretscan::Scanner::builtin();
 /// let mut stream = scanner.stream();
 /// let mut findings = vec![];
-/// let token = format!("ghp_{}", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8");
+/// // A GitHub token: 30 random characters and their checksum.
+/// let token = secretscan::validate::checksummed_token("ghp_", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5");
 /// for chunk in format!("log: {token} end\n").as_bytes().chunks(3) {
 ///     findings.extend(stream.push(chunk));
 /// }
