@@ -41,6 +41,7 @@
 pub mod compile;
 pub mod error;
 mod finding;
+pub mod known;
 mod matcher;
 pub mod oracle;
 mod prefilter;
@@ -49,12 +50,15 @@ pub mod report;
 pub mod rules;
 mod scan;
 mod stream;
+pub mod rotation;
 pub mod suppress;
+pub mod triage;
 pub mod validate;
 
 pub use error::{Error, Origin, RuleProblem};
-pub use finding::{masked_preview, Finding, Fingerprint};
-pub use redact::RedactWriter;
+pub use finding::{masked_preview, Finding, Fingerprint, Fingerprinter};
+pub use known::KnownSecrets;
+pub use redact::{Marker, RedactWriter};
 pub use rules::{Rotation, Rule, RuleSet};
 pub use scan::{RuleShape, Scanner, ScannerBuilder};
 pub use stream::StreamScanner;
