@@ -354,7 +354,12 @@ impl fmt::Debug for KnownSecrets {
         f.debug_struct("KnownSecrets")
             .field(
                 "names",
-                &self.inner.entries.iter().map(|e| &e.name).collect::<Vec<_>>(),
+                &self
+                    .inner
+                    .entries
+                    .iter()
+                    .map(|e| &e.name)
+                    .collect::<Vec<_>>(),
             )
             .field("patterns", &self.inner.pattern_entry.len())
             .field("refused", &self.inner.refused)
@@ -397,7 +402,11 @@ pub fn encodings(value: &[u8]) -> Vec<Vec<u8>> {
             if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
                 url.push(b);
             } else {
-                url.extend_from_slice(&[b'%', digits[usize::from(b >> 4)], digits[usize::from(b & 15)]]);
+                url.extend_from_slice(&[
+                    b'%',
+                    digits[usize::from(b >> 4)],
+                    digits[usize::from(b & 15)],
+                ]);
             }
         }
         add(url);

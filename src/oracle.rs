@@ -10,8 +10,8 @@ use regex_automata::meta::Regex;
 
 use crate::compile::build_regex;
 use crate::finding::{masked_preview, resolve, Candidate, Finding, Redaction};
-use crate::triage::TokenFacts;
 use crate::scan::Scanner;
+use crate::triage::TokenFacts;
 use crate::validate;
 
 /// The reference implementation for one scanner's rules.

@@ -113,7 +113,7 @@ impl<W: Write> RedactWriter<W> {
     /// neither. Occurrences of old values found but not yet settled are
     /// kept only if `known` still holds them, so a rotation should pass the
     /// new values together with the old ones it keeps redacting (see
-    /// [`crate::rotation::Rotation`]).
+    /// [`crate::rotation::KnownSources`]).
     ///
     /// Cost: the held-back bytes are searched again for the new values.
     pub fn set_known(&mut self, known: KnownSecrets) {

@@ -8,16 +8,18 @@ use std::sync::{Arc, OnceLock};
 
 use crate::compile::{compile_all, CompiledRule};
 use crate::error::{Error, Origin};
-use crate::finding::{masked_preview, Candidate, Finding, Fingerprinter, Rank, Redaction, Resolver};
+use crate::finding::{
+    masked_preview, Candidate, Finding, Fingerprinter, Rank, Redaction, Resolver,
+};
 use crate::known::{Entry, KnownSecrets};
-use crate::redact::Marker;
-use crate::rules::Confidence;
-use crate::triage::TokenFacts;
 use crate::matcher::{advance_rule, RawMatch, RuleCursor, View};
 use crate::prefilter::Prefilter;
+use crate::redact::Marker;
 use crate::redact::{apply_redactions, RedactWriter};
+use crate::rules::Confidence;
 use crate::rules::{Rule, RuleSet};
 use crate::stream::StreamScanner;
+use crate::triage::TokenFacts;
 use crate::validate;
 
 /// A compiled set of rules: one keyword prefilter plus one regex per rule.
@@ -315,7 +317,14 @@ impl Scanner {
             let n = inner.compiled.len();
             let mut from = 0;
             known.advance(&mut from, haystack, 0, true, |entry, span| {
-                candidates.push(self.known_candidate(n + entry, &known.entries()[entry], span, haystack, 0, false));
+                candidates.push(self.known_candidate(
+                    n + entry,
+                    &known.entries()[entry],
+                    span,
+                    haystack,
+                    0,
+                    false,
+                ));
             });
         }
         let mut cursors: Vec<RuleCursor> = vec![RuleCursor::default(); inner.compiled.len()];

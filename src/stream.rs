@@ -243,18 +243,24 @@ impl StreamCore {
         if let Some(known) = &self.known {
             let rules = inner.compiled.len();
             let map = &self.known_map;
-            let f = known.advance(&mut self.known_from, view.hay, view.base, is_final, |entry, span| {
-                let mut c = scanner.known_candidate(
-                    rules + map[entry],
-                    &known.entries()[entry],
-                    span,
-                    view.hay,
-                    view.base,
-                    keep_values,
-                );
-                (c.line, c.column) = lines.locate(view.hay, view.base, c.secret.start);
-                pending.push(c);
-            });
+            let f = known.advance(
+                &mut self.known_from,
+                view.hay,
+                view.base,
+                is_final,
+                |entry, span| {
+                    let mut c = scanner.known_candidate(
+                        rules + map[entry],
+                        &known.entries()[entry],
+                        span,
+                        view.hay,
+                        view.base,
+                        keep_values,
+                    );
+                    (c.line, c.column) = lines.locate(view.hay, view.base, c.secret.start);
+                    pending.push(c);
+                },
+            );
             frontier = frontier.min(f);
         }
         self.active.retain(|&rule| {

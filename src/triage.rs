@@ -179,7 +179,10 @@ mod tests {
     #[test]
     fn temporary_kinds() {
         let kind = |rule: &str, s: &[u8]| TokenFacts::of(rule, s).map(|f| f.kind);
-        assert_eq!(kind("aws-access-key-id", b"ASIAXXXXXXXXXXXXXXXX"), Some("aws-sts"));
+        assert_eq!(
+            kind("aws-access-key-id", b"ASIAXXXXXXXXXXXXXXXX"),
+            Some("aws-sts")
+        );
         assert_eq!(kind("aws-access-key-id", b"AKIAXXXXXXXXXXXXXXXX"), None);
         assert_eq!(kind("github-app", b"ghs_x"), Some("github-installation"));
         assert_eq!(kind("github-app", b"ghu_x"), Some("github-user-to-server"));
