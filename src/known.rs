@@ -304,12 +304,16 @@ impl KnownSecrets {
         }
         // The last few bytes cannot be probed whole: the first of them that
         // is a prefix of some encoded value is where a match could start.
+        // The starts before it are decided (no value begins with what
+        // follows them), so the stream need not keep their bytes.
         for t in p..end {
             let tail = &hay[(t - base) as usize..];
             if filter.maybe_prefix(tail) && (tail.len() < 3 || self.walk(nfa, tail, |_, _| {})) {
+                *from = t;
                 return t;
             }
         }
+        *from = end;
         end
     }
 
