@@ -94,9 +94,9 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// A rule id (see `secretscan rules`), or `known`.
-    #[arg(value_name = "RULE-ID")]
-    pub rule_id: String,
+    /// Rule ids (see `secretscan rules`), or `known`.
+    #[arg(value_name = "RULE-ID", required = true)]
+    pub rule_ids: Vec<String>,
 }
 
 /// How redaction markers read.

@@ -42,7 +42,7 @@ pub enum Config {
     },
     Explain {
         scanner: Scanner,
-        rule_id: String,
+        rule_ids: Vec<String>,
     },
 }
 
@@ -168,7 +168,7 @@ impl Config {
             },
             args::Command::Explain(e) => Config::Explain {
                 scanner: build_scanner(&cli.rules)?,
-                rule_id: e.rule_id,
+                rule_ids: e.rule_ids,
             },
             args::Command::Rules(r) => match r.action {
                 None => Config::ListRules {

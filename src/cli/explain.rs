@@ -25,16 +25,27 @@ Known secret (a value from your own secret store, redacted as [REDACTED:known:<N
    the old value.
 ";
 
-pub fn explain(scanner: &Scanner, rule_id: &str) -> Result<Exit> {
+/// Prints the runbook of each rule in turn, separated by blank lines.
+pub fn explain(scanner: &Scanner, rule_ids: &[String]) -> Result<Exit> {
     let mut out = io::stdout().lock();
+    for (n, rule_id) in rule_ids.iter().enumerate() {
+        if n > 0 {
+            out.write_all(b"\n")?;
+        }
+        out.write_all(runbook(scanner, rule_id)?.as_bytes())?;
+    }
+    out.flush()?;
+    Ok(Exit::Clean)
+}
+
+fn runbook(scanner: &Scanner, rule_id: &str) -> Result<String> {
     if rule_id == "known" || rule_id.starts_with("known:") {
-        out.write_all(KNOWN_RUNBOOK.as_bytes())?;
-        out.flush()?;
-        return Ok(Exit::Clean);
+        return Ok(KNOWN_RUNBOOK.to_string());
     }
     let Some(index) = scanner.rule_index(rule_id) else {
         bail!(
-            "no rule '{rule_id}' (see `secretscan rules` for the ids, or `known` for known values)"
+            "no rule '{}' (see `secretscan rules` for the ids, or `known` for known values)",
+            escape_message(rule_id)
         );
     };
     let rule = &scanner.rules()[index];
@@ -62,9 +73,7 @@ pub fn explain(scanner: &Scanner, rule_id: &str) -> Result<Exit> {
          Confidence of its findings: {}.\n",
         rule.confidence
     ));
-    out.write_all(escape_message(&text).as_bytes())?;
-    out.flush()?;
-    Ok(Exit::Clean)
+    Ok(escape_message(&text).into_owned())
 }
 
 /// Reads the value from stdin (never argv) and prints its fingerprint.

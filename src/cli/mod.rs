@@ -76,7 +76,7 @@ fn run(config: Config) -> anyhow::Result<Exit> {
         Config::ListRules { scanner, format } => rules::list(&scanner, format),
         Config::CheckRules { scanner } => rules::check(&scanner),
         Config::Fingerprint { fingerprinter } => explain::fingerprint(&fingerprinter),
-        Config::Explain { scanner, rule_id } => explain::explain(&scanner, &rule_id),
+        Config::Explain { scanner, rule_ids } => explain::explain(&scanner, &rule_ids),
     }
 }
 
