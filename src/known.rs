@@ -35,7 +35,7 @@
 //!
 //! All values and encodings go into one anchored Aho-Corasick automaton.
 //! Candidate start positions come from a fixed-size filter over the 8-byte
-//! prefixes of every encoded value (2 MiB of bits, one probe per input
+//! prefixes of every encoded value (256 KiB of bits, one probe per input
 //! byte), so the per-byte cost does not grow with the number of values;
 //! only the filter's rare false positives (each a short anchored walk of the
 //! automaton) do. Every encoded value is at least [`MIN_LEN`] bytes long,
@@ -280,7 +280,7 @@ impl KnownSecrets {
         while p + MIN_LEN as u64 <= end {
             let i = (p - base) as usize;
             let gram = u64::from_le_bytes(hay[i..i + 8].try_into().expect("8 bytes"));
-            if filter.maybe(8, gram) {
+            if filter.maybe(gram) {
                 found.clear();
                 let alive = self.walk(nfa, &hay[i..], |pid, len| {
                     let entry = self.inner.pattern_entry[pid] as usize;
@@ -438,17 +438,27 @@ pub fn encodings(value: &[u8]) -> Vec<Vec<u8>> {
 /// plus exact tables of their first byte and first two bytes. Its size is
 /// fixed, so a probe costs the same however many values there are.
 struct PrefixFilter {
+    /// The hashed 8-byte prefixes: probed at every input byte, so small
+    /// enough to stay in a core's L2 cache.
     bits: Vec<u64>,
+    /// The hashed 3- to 7-byte prefixes: probed only at a stream's last
+    /// few bytes.
+    short: Vec<u64>,
     first: [u64; 4],
     first2: Vec<u64>,
 }
 
-const FILTER_BITS: u32 = 24;
+/// log2 of the 8-byte prefix table's bits (256 KiB): 10,000 values with
+/// about ten encodings each set under 5% of them.
+const FILTER_BITS: u32 = 21;
+/// log2 of the shorter prefixes' table's bits (1 MiB).
+const SHORT_BITS: u32 = 23;
 
 impl PrefixFilter {
     fn new() -> PrefixFilter {
         PrefixFilter {
             bits: vec![0; 1 << (FILTER_BITS - 6)],
+            short: vec![0; 1 << (SHORT_BITS - 6)],
             first: [0; 4],
             first2: vec![0; 1 << 10],
         }
@@ -458,15 +468,16 @@ impl PrefixFilter {
     fn unused() -> PrefixFilter {
         PrefixFilter {
             bits: vec![],
+            short: vec![],
             first: [0; 4],
             first2: vec![],
         }
     }
 
-    fn hash(len: usize, gram: u64) -> usize {
+    fn hash(len: usize, gram: u64, bits: u32) -> usize {
         let h = (gram ^ (len as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
             .wrapping_mul(0xff51_afd7_ed55_8ccd);
-        (h >> (64 - FILTER_BITS)) as usize
+        (h >> (64 - bits)) as usize
     }
 
     fn gram(bytes: &[u8]) -> u64 {
@@ -480,16 +491,18 @@ impl PrefixFilter {
         self.first[b0 / 64] |= 1 << (b0 % 64);
         let b01 = b0 << 8 | usize::from(pattern[1]);
         self.first2[b01 / 64] |= 1 << (b01 % 64);
-        for len in 3..=8 {
-            let h = Self::hash(len, Self::gram(&pattern[..len]));
-            self.bits[h / 64] |= 1 << (h % 64);
+        for len in 3..8 {
+            let h = Self::hash(len, Self::gram(&pattern[..len]), SHORT_BITS);
+            self.short[h / 64] |= 1 << (h % 64);
         }
+        let h = Self::hash(8, Self::gram(&pattern[..8]), FILTER_BITS);
+        self.bits[h / 64] |= 1 << (h % 64);
     }
 
-    /// Whether some encoded value may begin with the `len` bytes in `gram`.
+    /// Whether some encoded value may begin with the 8 bytes in `gram`.
     #[inline]
-    fn maybe(&self, len: usize, gram: u64) -> bool {
-        let h = Self::hash(len, gram);
+    fn maybe(&self, gram: u64) -> bool {
+        let h = Self::hash(8, gram, FILTER_BITS);
         self.bits[h / 64] & (1 << (h % 64)) != 0
     }
 
@@ -506,7 +519,8 @@ impl PrefixFilter {
         if self.first2[b01 / 64] & (1 << (b01 % 64)) == 0 {
             return false;
         }
-        prefix.len() == 2 || self.maybe(prefix.len(), Self::gram(prefix))
+        let h = Self::hash(prefix.len(), Self::gram(prefix), SHORT_BITS);
+        prefix.len() == 2 || self.short[h / 64] & (1 << (h % 64)) != 0
     }
 }
 

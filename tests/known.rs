@@ -132,7 +132,12 @@ fn redactor(args: &[&str]) -> (Child, mpsc::Receiver<String>) {
 /// Waits for `child` and asserts it succeeded, showing its stderr if not.
 fn assert_success(mut child: Child) -> String {
     let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
     let status = child.wait().unwrap();
     assert!(status.success(), "{status}: {err}");
     err
@@ -200,7 +205,9 @@ fn kubernetes_secret_swapped_mid_stream_redacts_old_and_new_without_restart() {
     assert!(!text.contains(&old) && !text.contains(&new), "{text}");
     assert_eq!(snapshot["sources"][0]["names"][0]["name"], "API_KEY");
     assert!(snapshot["sources"][0]["rotated_out"][0]["expires_at"].is_string());
-    let fin = wait_for_status(&status, |v| v["redacted"]["known:API_KEY"].as_u64() >= Some(4));
+    let fin = wait_for_status(&status, |v| {
+        v["redacted"]["known:API_KEY"].as_u64() >= Some(4)
+    });
     assert_eq!(fin["redacted"]["known:API_KEY"], 5);
 }
 
@@ -221,10 +228,7 @@ fn a_failed_reload_keeps_the_last_good_set_and_says_so_without_values() {
     drop(stdin);
     assert_eq!(next_line(&out), "b [REDACTED:known:DB_PASSWORD]\n");
     let err = assert_success(child);
-    assert!(
-        err.contains("keeping the last good known secrets"),
-        "{err}"
-    );
+    assert!(err.contains("keeping the last good known secrets"), "{err}");
     assert!(!err.contains(&v), "{err}");
 }
 
@@ -458,13 +462,19 @@ fn jwt_expiry_triage() {
     // Redaction still removes both.
     let o = bin().arg("redact").arg(&log).output().unwrap();
     let out = stdout_of(&o);
-    assert!(!out.contains(&expired[..40]) && !out.contains(&live[..40]), "{out}");
+    assert!(
+        !out.contains(&expired[..40]) && !out.contains(&live[..40]),
+        "{out}"
+    );
     assert_eq!(out.matches("[REDACTED:jwt]").count(), 2, "{out}");
 
     // The human line says it too.
     let o = bin().arg("scan").arg(&log).output().unwrap();
     let human = stdout_of(&o);
-    assert!(human.contains(" expired=") && human.contains(" expires="), "{human}");
+    assert!(
+        human.contains(" expired=") && human.contains(" expires="),
+        "{human}"
+    );
 }
 
 #[test]
@@ -541,13 +551,23 @@ fn explain_every_rule_in_the_pack() {
     let o = bin().arg("explain").args(&ids).output().unwrap();
     assert!(o.status.success(), "{}", stderr_of(&o));
     let all = stdout_of(&o);
-    let runbooks: Vec<&str> = all.split("\n\n").filter(|b| !b.starts_with("First: ")).collect();
-    assert_eq!(runbooks.len(), ids.len() * 2, "a heading and a body per rule");
+    let runbooks: Vec<&str> = all
+        .split("\n\n")
+        .filter(|b| !b.starts_with("First: "))
+        .collect();
+    assert_eq!(
+        runbooks.len(),
+        ids.len() * 2,
+        "a heading and a body per rule"
+    );
     for (id, pair) in ids.iter().zip(runbooks.chunks(2)) {
         let (head, body) = (pair[0], pair[1]);
         let rule = pack.get(id).unwrap();
         assert_eq!(head, format!("{id} ({})", rule.name));
-        let rotate = rule.rotate.as_ref().expect("every built-in rule says how to rotate");
+        let rotate = rule
+            .rotate
+            .as_ref()
+            .expect("every built-in rule says how to rotate");
         assert!(body.contains(&rotate.text), "{id}: {body}");
         if let Some(url) = &rotate.url {
             assert!(body.contains(url.as_str()), "{id}");

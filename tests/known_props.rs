@@ -57,7 +57,17 @@ fn pieces() -> &'static Vec<Vec<u8>> {
             6,
         );
         p.push(format!("ghp_{entropy}{sum}").into_bytes());
-        for s in [&b" "[..], b"\n", b"=", b"\"", b"Z", b"alpha-", b"%2F", b"\\", b"\x00\xff"] {
+        for s in [
+            &b" "[..],
+            b"\n",
+            b"=",
+            b"\"",
+            b"Z",
+            b"alpha-",
+            b"%2F",
+            b"\\",
+            b"\x00\xff",
+        ] {
             p.push(s.to_vec());
         }
         p
