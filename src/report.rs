@@ -221,6 +221,7 @@ pub struct HumanWriter<W> {
     out: W,
     line: String,
     summary: BTreeMap<String, RuleSummary>,
+    with_summary: bool,
 }
 
 #[derive(Debug)]
@@ -250,7 +251,15 @@ impl<W: Write> HumanWriter<W> {
             out,
             line: String::new(),
             summary: BTreeMap::new(),
+            with_summary: false,
         }
+    }
+
+    /// Whether [`Sink::finish`] writes the per-rule summary. By default,
+    /// false (the CLI turns it on for a terminal, or with `--summary`).
+    pub fn with_summary(mut self, yes: bool) -> HumanWriter<W> {
+        self.with_summary = yes;
+        self
     }
 }
 
@@ -312,7 +321,7 @@ impl<W: Write> Sink for HumanWriter<W> {
     }
 
     fn finish(&mut self) -> io::Result<()> {
-        if !self.summary.is_empty() {
+        if self.with_summary && !self.summary.is_empty() {
             let places: u64 = self.summary.values().map(|s| s.places).sum();
             let mut text = format!(
                 "\nsummary: {places} finding{} of {} kind{}; rotate each (details: secretscan explain RULE-ID)\n",
@@ -617,12 +626,24 @@ mod tests {
             Format::Human,
             &[Record::new(&scanner, "a\x1b]0;x\x07\nb", &f)],
         );
-        assert_eq!(out, "a\\x1b]0;x\\x07\\nb:2:4 demo-key medium demo…\n");
+        assert_eq!(
+            out.lines().next().unwrap(),
+            "a\\x1b]0;x\\x07\\nb:2:4 demo-key medium demo…"
+        );
+        let mut buf = Vec::new();
+        let mut sink = HumanWriter::new(&mut buf).with_summary(true);
+        sink.record(&Record::new(&scanner, "p", &f)).unwrap();
+        sink.finish().unwrap();
+        let out = String::from_utf8(buf).unwrap();
+        assert!(out.ends_with("\nsummary: 1 finding of 1 kind; rotate each (details: secretscan explain RULE-ID)\n  demo-key (Demo key): 1 place, medium\n"), "{out}");
         let out = render(
             Format::Human,
             &[Record::new(&scanner, "p", &f).with_secret(b"demo\x1b[31m\xff")],
         );
-        assert_eq!(out, "p:2:4 demo-key medium demo… demo\\x1b[31m\\xff\n");
+        assert_eq!(
+            out.lines().next().unwrap(),
+            "p:2:4 demo-key medium demo… demo\\x1b[31m\\xff"
+        );
     }
 
     #[test]

@@ -525,7 +525,7 @@ fn scan_marks_live_findings() {
     assert_eq!(rows[0]["live"], true);
     assert_eq!(rows[1]["live"], false);
     let o = bin()
-        .args(["scan", "--known"])
+        .args(["scan", "--summary", "--known"])
         .arg(&env)
         .write_stdin(format!("a {token}\n"))
         .output()

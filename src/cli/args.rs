@@ -147,6 +147,11 @@ pub struct ScanArgs {
     /// report.
     #[arg(long)]
     pub skip_expired: bool,
+    /// End a human report with a summary per rule (what leaked, how many
+    /// places, confidence, the first rotation step). On by default when
+    /// stdout is a terminal.
+    #[arg(long)]
+    pub summary: bool,
 }
 
 fn parse_confidence(s: &str) -> Result<Confidence, String> {

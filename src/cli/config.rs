@@ -70,6 +70,8 @@ pub struct ScanConfig {
     pub find_only: bool,
     /// Leave expired tokens out of the report.
     pub skip_expired: bool,
+    /// End a human report with the per-rule summary.
+    pub summary: bool,
 }
 
 #[derive(Debug)]
@@ -136,6 +138,7 @@ impl Config {
                     live,
                     find_only,
                     skip_expired: a.skip_expired,
+                    summary: a.summary || std::io::IsTerminal::is_terminal(&std::io::stdout()),
                 })
             }
             args::Command::Redact(a) => {

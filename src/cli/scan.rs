@@ -164,7 +164,11 @@ pub fn run(c: ScanConfig) -> Result<Exit> {
     });
     let live = live.as_ref();
     let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
-    let mut sink = c.format.sink(&mut out);
+    let mut sink: Box<dyn Sink + '_> = if c.format == secretscan::report::Format::Human {
+        Box::new(secretscan::report::HumanWriter::new(&mut out).with_summary(c.summary))
+    } else {
+        c.format.sink(&mut out)
+    };
     let mut progress = Progress::default();
     // Set when the report ends early (an output error, or the sink asked
     // to stop), so that the file scans stop too.
