@@ -41,20 +41,24 @@
 pub mod compile;
 pub mod error;
 mod finding;
+pub mod known;
 mod matcher;
 pub mod oracle;
 mod prefilter;
 mod redact;
 pub mod report;
+pub mod rotation;
 pub mod rules;
 mod scan;
 mod stream;
 pub mod suppress;
+pub mod triage;
 pub mod validate;
 
 pub use error::{Error, Origin, RuleProblem};
-pub use finding::{masked_preview, Finding, Fingerprint};
-pub use redact::RedactWriter;
+pub use finding::{masked_preview, Finding, Fingerprint, Fingerprinter};
+pub use known::KnownSecrets;
+pub use redact::{Marker, RedactWriter};
 pub use rules::{Rotation, Rule, RuleSet};
 pub use scan::{RuleShape, Scanner, ScannerBuilder};
 pub use stream::StreamScanner;

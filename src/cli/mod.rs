@@ -8,6 +8,7 @@
 
 mod args;
 mod config;
+mod explain;
 mod input;
 mod redact;
 mod rules;
@@ -74,6 +75,8 @@ fn run(config: Config) -> anyhow::Result<Exit> {
         Config::Redact(c) => redact::run(c),
         Config::ListRules { scanner, format } => rules::list(&scanner, format),
         Config::CheckRules { scanner } => rules::check(&scanner),
+        Config::Fingerprint { fingerprinter } => explain::fingerprint(&fingerprinter),
+        Config::Explain { scanner, rule_ids } => explain::explain(&scanner, &rule_ids),
     }
 }
 
