@@ -495,14 +495,29 @@ impl PrefixFilter {
             let h = Self::hash(len, Self::gram(&pattern[..len]), SHORT_BITS);
             self.short[h / 64] |= 1 << (h % 64);
         }
-        let h = Self::hash(8, Self::gram(&pattern[..8]), FILTER_BITS);
-        self.bits[h / 64] |= 1 << (h % 64);
+        let gram = Self::gram(&pattern[..8]);
+        for h in [Self::hash(8, gram, FILTER_BITS), Self::hash2(gram)] {
+            self.bits[h / 64] |= 1 << (h % 64);
+        }
+    }
+
+    /// A second, independent hash of an 8-byte gram into the same table:
+    /// two bits per prefix cut false positives from about 5% to about 1%
+    /// at 10,000 values, and the second probe is taken only when the first
+    /// passes, so its cost is that of the rare pass.
+    fn hash2(gram: u64) -> usize {
+        let h = (gram ^ 0x2545_f491_4f6c_dd1d).wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        ((h ^ (h >> 29)) >> (64 - FILTER_BITS)) as usize
     }
 
     /// Whether some encoded value may begin with the 8 bytes in `gram`.
     #[inline]
     fn maybe(&self, gram: u64) -> bool {
         let h = Self::hash(8, gram, FILTER_BITS);
+        if self.bits[h / 64] & (1 << (h % 64)) == 0 {
+            return false;
+        }
+        let h = Self::hash2(gram);
         self.bits[h / 64] & (1 << (h % 64)) != 0
     }
 
