@@ -322,6 +322,7 @@ pub(crate) fn compile_all(rules: &[Rule]) -> Result<(Vec<CompiledRule>, Prefilte
             keywords: r.keywords.clone(),
             exact: c.exact_keywords,
             boundary_before: c.boundary_before,
+            led_pattern: c.starts_with_keyword.then(|| r.pattern.clone()),
         })
         .collect();
     Ok((compiled, Prefilter::new(&keywords)))

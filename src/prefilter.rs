@@ -29,12 +29,87 @@ pub(crate) struct KeywordUse {
     pub exact: bool,
     /// Matches begin at an ASCII word boundary.
     pub boundary_before: bool,
+    /// The rule's pattern, when every match begins at a keyword: the bytes
+    /// that can follow each keyword are then derived from it (on first use).
+    pub led_pattern: Option<String>,
+}
+
+/// The bytes that can follow one keyword at the start of one rule's
+/// match, derived on the first hit from the rule's anchored DFA: a hit
+/// followed by any other byte cannot begin a match (`token` in
+/// `tokenize`, `password` in `password(`), so it costs no regex search.
+#[derive(Debug, Default)]
+struct Follow(std::sync::OnceLock<Option<crate::compile::ByteSet>>);
+
+impl Follow {
+    /// The set for `keyword` (lowercase) under `pattern`; `None` when it
+    /// cannot be derived (the DFA gave up) or a match may end with the
+    /// keyword. Over-approximates: both cases of each letter and every kind
+    /// of byte before the hit are allowed.
+    fn get(&self, pattern: &str, keyword: &[u8]) -> Option<&crate::compile::ByteSet> {
+        self.0.get_or_init(|| follow_set(pattern, keyword)).as_ref()
+    }
+}
+
+fn follow_set(pattern: &str, keyword: &[u8]) -> Option<crate::compile::ByteSet> {
+    use regex_automata::hybrid::dfa::DFA;
+    use regex_automata::util::start;
+    use regex_automata::Anchored;
+    let dfa = DFA::builder()
+        .syntax(crate::compile::syntax_config())
+        .configure(
+            DFA::config()
+                .match_kind(regex_automata::MatchKind::LeftmostFirst)
+                .cache_capacity(1 << 20),
+        )
+        .build(pattern)
+        .ok()?;
+    let mut cache = dfa.create_cache();
+    // Every state the keyword can lead to, over both cases of its letters
+    // and both kinds of byte before it.
+    let mut states = vec![];
+    // Every kind of look-behind the start assertions (`\b`, `^`, `(?m)^`,
+    // `\B`) can tell apart: start of text, line ends, non-word, word.
+    for before in [None, Some(b'\n'), Some(b'\r'), Some(b' '), Some(b'a')] {
+        let config = start::Config::new()
+            .anchored(Anchored::Yes)
+            .look_behind(before);
+        states.push(dfa.start_state(&mut cache, &config).ok()?);
+    }
+    for &k in keyword {
+        let mut next = vec![];
+        for &s in &states {
+            for b in [k.to_ascii_lowercase(), k.to_ascii_uppercase()] {
+                let t = dfa.next_state(&mut cache, s, b).ok()?;
+                if t.is_quit() || t.is_match() {
+                    return None;
+                }
+                if !t.is_dead() && !next.contains(&t) {
+                    next.push(t);
+                }
+            }
+        }
+        states = next;
+    }
+    let mut set = crate::compile::ByteSet::default();
+    for &s in &states {
+        for b in 0..=255u8 {
+            let t = dfa.next_state(&mut cache, s, b).ok()?;
+            if t.is_quit() {
+                return None;
+            }
+            if !t.is_dead() {
+                set.insert(b);
+            }
+        }
+    }
+    Some(set)
 }
 
 /// A rule listing a keyword: the rule, whether a word byte before a hit
-/// rules it out, and the forms (as written) a hit must equal for that rule
-/// (empty when any case will do).
-type RuleForms = (u32, bool, Vec<Box<[u8]>>);
+/// rules it out, the forms (as written) a hit must equal for that rule
+/// (empty when any case will do), and the bytes that may follow it.
+type RuleForms = (u32, bool, Vec<Box<[u8]>>, Follow);
 
 /// Keyword automaton and the keyword -> rules map.
 #[derive(Debug)]
@@ -44,6 +119,10 @@ pub(crate) struct Prefilter {
     /// with the forms (as written) a hit must equal for that rule, or none
     /// when any case will do.
     rules_of: Vec<Vec<RuleForms>>,
+    /// Per rule, its pattern when its matches begin at a keyword.
+    led_patterns: Vec<Option<String>>,
+    /// The keywords, lowercased, by automaton pattern id.
+    patterns: Vec<Vec<u8>>,
     /// The same keywords as a resumable DFA, for small writes and hold-back.
     dfa: KeywordDfa,
     /// The longest keyword, in bytes.
@@ -73,7 +152,7 @@ impl Prefilter {
                 let entry = match rules_of[pid].last_mut() {
                     Some(e) if e.0 == rule as u32 => e,
                     _ => {
-                        rules_of[pid].push((rule as u32, boundary, vec![]));
+                        rules_of[pid].push((rule as u32, boundary, vec![], Follow::default()));
                         rules_of[pid].last_mut().expect("just pushed")
                     }
                 };
@@ -89,7 +168,7 @@ impl Prefilter {
         }
         // An empty form means "any case": drop the list.
         for rules in &mut rules_of {
-            for (_, _, forms) in rules.iter_mut() {
+            for (_, _, forms, _) in rules.iter_mut() {
                 if forms.iter().any(|f| f.is_empty()) {
                     forms.clear();
                 }
@@ -112,6 +191,11 @@ impl Prefilter {
         Prefilter {
             automaton,
             rules_of,
+            led_patterns: keywords_per_rule
+                .iter()
+                .map(|u| u.led_pattern.clone())
+                .collect(),
+            patterns,
             dfa,
             max_len,
         }
@@ -147,11 +231,21 @@ impl Prefilter {
             let bytes = &hay[m.range()];
             // The byte before the hit, when this buffer has it.
             let word_before = m.start() > 0 && is_word_byte(hay[m.start() - 1]);
-            for (rule, boundary, forms) in &self.rules_of[m.pattern().as_usize()] {
+            let after = hay.get(m.end()).copied();
+            let pid = m.pattern().as_usize();
+            for (rule, boundary, forms, follow) in &self.rules_of[pid] {
                 if (*boundary && word_before)
                     || !(forms.is_empty() || forms.iter().any(|f| **f == *bytes))
                 {
                     continue;
+                }
+                if let (Some(b), Some(pattern)) = (after, &self.led_patterns[*rule as usize]) {
+                    if follow
+                        .get(pattern, &self.patterns[pid])
+                        .is_some_and(|set| !set.contains(b))
+                    {
+                        continue;
+                    }
                 }
                 on_hit(*rule as usize, hit);
             }
@@ -183,7 +277,7 @@ impl Prefilter {
         };
         // The hit's bytes may lie in earlier writes: every listed rule gets
         // it (a superset is always safe; the regex decides).
-        for (rule, _, _) in &self.rules_of[pattern as usize] {
+        for (rule, _, _, _) in &self.rules_of[pattern as usize] {
             on_hit(*rule as usize, hit);
         }
     }
@@ -332,7 +426,21 @@ mod tests {
             keywords: keywords.iter().map(|k| k.to_string()).collect(),
             exact,
             boundary_before: false,
+            led_pattern: None,
         }
+    }
+
+    #[test]
+    fn led_rules_skip_hits_followed_by_a_byte_no_match_can_have() {
+        let mut led = uses(&["token"], false);
+        led.led_pattern = Some(r"(?i)token[ \t]{0,4}[=:][ \t]{0,4}[a-z0-9]{8,}".into());
+        let pf = Prefilter::new(&[led]);
+        let mut hits = vec![];
+        pf.for_each_hit(b"tokenize TOKEN = x token:y token", 0, 0, |_, h| {
+            hits.push(h.start)
+        });
+        // `tokenize` cannot match; a hit at the end of the buffer may.
+        assert_eq!(hits, vec![9, 19, 27]);
     }
 
     #[test]
