@@ -50,6 +50,7 @@ pub mod rules;
 mod scan;
 mod stream;
 pub mod suppress;
+pub mod utf16;
 pub mod validate;
 
 pub use error::{Error, Origin, RuleProblem};
