@@ -38,6 +38,8 @@
 
 #![deny(missing_docs)]
 
+pub mod archive;
+pub mod baseline;
 pub mod compile;
 pub mod error;
 mod finding;

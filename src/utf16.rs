@@ -223,7 +223,10 @@ impl Utf16View {
         if self.emitting {
             out.push(c);
             self.narrow_len += 1;
-            self.segments.back_mut().expect("an emitting run has a segment").len += 1;
+            self.segments
+                .back_mut()
+                .expect("an emitting run has a segment")
+                .len += 1;
             return;
         }
         self.pending.push(c);
@@ -380,10 +383,7 @@ mod tests {
         let odd_start = raw.len() as u64;
         raw.extend(utf16("x\ny tok_zzzz9999"));
         let odd = odd_start + 2 * 4;
-        let want = vec![
-            (even..even + 24, 2, even - 5),
-            (odd..odd + 24, 4, 6),
-        ];
+        let want = vec![(even..even + 24, 2, even - 5), (odd..odd + 24, 4, 6)];
         for chunk in [1, 2, 3, 7, 64, 4096] {
             assert_eq!(found(&raw, chunk), want, "chunk {chunk}");
         }

@@ -9,6 +9,7 @@
 mod args;
 mod config;
 mod input;
+mod project;
 mod redact;
 mod rules;
 mod scan;
