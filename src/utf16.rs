@@ -287,6 +287,16 @@ impl Utf16View {
         }
     }
 
+    /// The raw offset just past narrowed offset `end - 1`. A span that
+    /// ends in a separator (a rule whose match takes the byte after the
+    /// secret) ends where the run before it ends.
+    fn raw_end_of(&self, end: u64) -> Option<u64> {
+        let last = end.checked_sub(1)?;
+        let i = self.segments.partition_point(|s| s.narrow <= last);
+        let s = self.segments.get(i.checked_sub(1)?)?;
+        Some(s.raw + 2 * (end - s.narrow).min(s.len))
+    }
+
     /// 1-based line and byte column of raw offset `at`, counting `\n`
     /// bytes of the raw input.
     fn locate(&self, at: u64) -> (u64, u64) {
@@ -307,7 +317,7 @@ impl Utf16View {
     pub fn map(&self, f: &mut Finding) -> bool {
         let span = |start: u64, end: u64| -> Option<std::ops::Range<u64>> {
             let s = self.raw_of(start)?;
-            let e = self.raw_of(end.checked_sub(1)?)? + 2;
+            let e = self.raw_end_of(end)?;
             Some(s..e.max(s))
         };
         let (Some(secret), Some(whole)) = (
