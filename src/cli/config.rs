@@ -26,7 +26,7 @@ pub struct Env {
 /// What to run.
 #[derive(Debug)]
 pub enum Config {
-    Scan(ScanConfig),
+    Scan(Box<ScanConfig>),
     Redact(RedactConfig),
     ListRules {
         scanner: Scanner,
@@ -141,7 +141,7 @@ impl Config {
                     }
                     None => None,
                 };
-                Config::Scan(ScanConfig {
+                Config::Scan(Box::new(ScanConfig {
                     scanner: build_project_scanner(&cli.rules, settings)?,
                     inputs,
                     format: match a.format {
@@ -162,7 +162,7 @@ impl Config {
                     write_baseline,
                     ignore: project.ignore,
                     cwd,
-                })
+                }))
             }
             args::Command::Redact(a) => Config::Redact(RedactConfig {
                 scanner: build_scanner(&cli.rules)?,

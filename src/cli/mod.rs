@@ -71,7 +71,7 @@ pub fn main() -> std::process::ExitCode {
 
 fn run(config: Config) -> anyhow::Result<Exit> {
     match config {
-        Config::Scan(c) => scan::run(c),
+        Config::Scan(c) => scan::run(*c),
         Config::Redact(c) => redact::run(c),
         Config::ListRules { scanner, format } => rules::list(&scanner, format),
         Config::CheckRules { scanner } => rules::check(&scanner),

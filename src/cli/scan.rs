@@ -366,7 +366,6 @@ pub fn run(c: ScanConfig) -> Result<Exit> {
             }
         }
     }
-    drop(reporting);
     sink.finish().context(write_error.clone())?;
     drop(sink);
     out.flush().context(write_error)?;
