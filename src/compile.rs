@@ -8,7 +8,7 @@
 
 use regex_automata::meta::{self, Regex};
 use regex_automata::util::syntax;
-use regex_automata::{hybrid, MatchKind, PatternID};
+use regex_automata::{hybrid, MatchKind};
 use regex_syntax::hir::{Class, Hir, HirKind};
 
 use crate::error::{Error, RuleProblem};
@@ -23,10 +23,78 @@ pub const MAX_MATCH_LEN: usize = 64 * 1024;
 /// may examine. With Unicode off every assertion looks at one byte.
 pub(crate) const LOOK_AHEAD: u64 = 1;
 
+/// A rule's regex, built on first use.
+///
+/// A scan touches only the rules whose keywords occur in its input, so
+/// building every regex up front would make start-up cost grow with the
+/// pack (400 rules: about 200 ms) while most scans need a handful. The
+/// pattern was parsed and checked when the rule was compiled; what is left
+/// (the NFA and the engines over it) happens here, once per scanner.
+#[derive(Debug)]
+pub(crate) struct LazyRegex {
+    pattern: String,
+    regex: std::sync::OnceLock<Regex>,
+}
+
+impl LazyRegex {
+    fn new(pattern: &str) -> LazyRegex {
+        LazyRegex {
+            pattern: pattern.to_string(),
+            regex: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The regex, built now if this is its first use.
+    ///
+    /// # Panics
+    ///
+    /// When the pattern exceeds regex-automata's size limits. Rule files
+    /// given by users are built eagerly ([`CompiledRule::build_now`]) so
+    /// that this is reported as an error instead; the built-in pack is
+    /// built whole by the test suite.
+    pub fn get(&self) -> &Regex {
+        self.regex.get_or_init(|| {
+            build_regex(&self.pattern).expect("pattern built when the scanner was checked")
+        })
+    }
+}
+
+/// A rule's probe DFA (see [`CompiledRule::probe`]), built on first use.
+#[derive(Debug)]
+pub(crate) struct LazyProbe {
+    pattern: String,
+    dfa: std::sync::OnceLock<hybrid::dfa::DFA>,
+}
+
+impl LazyProbe {
+    /// The DFA, built now if this is its first use.
+    ///
+    /// # Panics
+    ///
+    /// As [`LazyRegex::get`].
+    pub fn get(&self) -> &hybrid::dfa::DFA {
+        self.dfa.get_or_init(|| {
+            build_probe(&self.pattern).expect("probe built when the scanner was checked")
+        })
+    }
+}
+
+fn build_probe(pattern: &str) -> Result<hybrid::dfa::DFA, Box<hybrid::BuildError>> {
+    hybrid::dfa::DFA::builder()
+        .syntax(syntax_config())
+        .configure(
+            hybrid::dfa::DFA::config()
+                .match_kind(MatchKind::LeftmostFirst)
+                .cache_capacity(2 * 1024 * 1024),
+        )
+        .build(pattern)
+        .map_err(Box::new)
+}
+
 /// One rule, compiled.
 #[derive(Debug)]
 pub(crate) struct CompiledRule {
-    pub regex: Regex,
+    pub regex: LazyRegex,
     /// Capture group index of `secret`, if the pattern has one.
     pub secret_group: Option<usize>,
     /// Maximum match length in bytes.
@@ -34,11 +102,14 @@ pub(crate) struct CompiledRule {
     /// Every match begins with one of the rule's keywords, so a match can
     /// only start where a keyword hit starts.
     pub starts_with_keyword: bool,
+    /// Every match begins with one of the rule's keywords exactly as
+    /// written (same case), so hits in another case can be skipped.
+    pub exact_keywords: bool,
     /// For a multi-line rule whose matches begin at a keyword: a lazy DFA
     /// run anchored at a hit, to learn when every match from there is
     /// decided (the DFA dies). A closed PEM block is then let go at its END
     /// line instead of after `max_len` more bytes.
-    pub probe: Option<hybrid::dfa::DFA>,
+    pub probe: Option<LazyProbe>,
     /// The bytes a match can contain. Any other byte ends every match in
     /// progress; for most token rules a space or quote does, for almost every
     /// rule a newline does.
@@ -117,14 +188,8 @@ pub(crate) fn compile_rule(rule: &Rule) -> Result<CompiledRule, Error> {
             return Err(fail(RuleProblem::EmptySecret));
         }
     }
-    let regex = build_regex(&rule.pattern).map_err(|e| fail(RuleProblem::Regex(e.to_string())))?;
-    let secret_group = regex.group_info().to_index(PatternID::ZERO, "secret");
-    if let Some(name) = regex
-        .group_info()
-        .pattern_names(PatternID::ZERO)
-        .flatten()
-        .find(|&n| n != "secret")
-    {
+    let (secret_group, other_name) = capture_names(&hir);
+    if let Some(name) = other_name {
         return Err(fail(RuleProblem::Regex(format!(
             "unknown capture group name '{name}': the only named group is 'secret' (use (?:...) to group)"
         ))));
@@ -140,32 +205,33 @@ pub(crate) fn compile_rule(rule: &Rule) -> Result<CompiledRule, Error> {
             .all(|p| keywords.iter().any(|k| p.starts_with(k))),
         None => false,
     };
+    // Keywords the pattern spells in one case only (`ghp_`, `AKIA`, `MII`)
+    // are matched in that case: every match begins with one of them as
+    // written, so a hit in another case (`mil` in "family") cannot start
+    // one, and need not cost a confirm.
+    let exact_keywords = starts_with_keyword
+        && prefix_strings(&hir, false).is_some_and(|prefixes| {
+            prefixes
+                .iter()
+                .all(|p| rule.keywords.iter().any(|k| p.starts_with(k.as_bytes())))
+        });
     // The prefilter only looks where a keyword occurs: a match without one
     // would be missed, and the engine would disagree with the oracle.
     if !starts_with_keyword && !always_contains(&hir, &keywords) {
         return Err(fail(RuleProblem::KeywordNotRequired));
     }
     let alphabet = match_alphabet(&hir);
-    let probe = if starts_with_keyword && alphabet.contains(b'\n') {
-        let dfa = hybrid::dfa::DFA::builder()
-            .syntax(syntax_config())
-            .configure(
-                hybrid::dfa::DFA::config()
-                    .match_kind(MatchKind::LeftmostFirst)
-                    .cache_capacity(2 * 1024 * 1024),
-            )
-            .build(&rule.pattern)
-            .map_err(|e| fail(RuleProblem::Regex(e.to_string())))?;
-        Some(dfa)
-    } else {
-        None
-    };
+    let probe = (starts_with_keyword && alphabet.contains(b'\n')).then(|| LazyProbe {
+        pattern: rule.pattern.clone(),
+        dfa: std::sync::OnceLock::new(),
+    });
     Ok(CompiledRule {
-        regex,
+        regex: LazyRegex::new(&rule.pattern),
         probe,
         secret_group,
         max_len: max_len as u64,
         starts_with_keyword,
+        exact_keywords,
         alphabet,
         priority: rule.priority,
         min_entropy: rule.min_entropy,
@@ -176,13 +242,62 @@ pub(crate) fn compile_rule(rule: &Rule) -> Result<CompiledRule, Error> {
     })
 }
 
+impl CompiledRule {
+    /// Builds the regex and probe now instead of on first use, reporting a
+    /// pattern that exceeds the engine's size limits as an error.
+    pub(crate) fn build_now(&self, rule: &Rule) -> Result<(), Error> {
+        let fail = |e: String| Error::Rule {
+            origin: rule.origin.clone(),
+            rule_id: rule.id.to_string(),
+            reason: RuleProblem::Regex(e),
+        };
+        let regex = build_regex(&rule.pattern).map_err(|e| fail(e.to_string()))?;
+        let _ = self.regex.regex.set(regex);
+        if let Some(probe) = &self.probe {
+            let dfa = build_probe(&rule.pattern).map_err(|e| fail(e.to_string()))?;
+            let _ = probe.dfa.set(dfa);
+        }
+        Ok(())
+    }
+}
+
+/// The capture index of the group named `secret`, and the first other
+/// group name, if any. Indices are the regex's group indices: regex-syntax
+/// numbers groups as regex-automata does.
+fn capture_names(hir: &Hir) -> (Option<usize>, Option<String>) {
+    fn walk(hir: &Hir, secret: &mut Option<usize>, other: &mut Option<String>) {
+        match hir.kind() {
+            HirKind::Capture(c) => {
+                match c.name.as_deref() {
+                    Some("secret") => *secret = secret.or(Some(c.index as usize)),
+                    Some(name) => *other = other.take().or_else(|| Some(name.to_string())),
+                    None => {}
+                }
+                walk(&c.sub, secret, other);
+            }
+            HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+                subs.iter().for_each(|s| walk(s, secret, other))
+            }
+            HirKind::Repetition(r) => walk(&r.sub, secret, other),
+            _ => {}
+        }
+    }
+    let (mut secret, mut other) = (None, None);
+    walk(hir, &mut secret, &mut other);
+    (secret, other)
+}
+
 /// Compiles every rule and the shared prefilter.
 pub(crate) fn compile_all(rules: &[Rule]) -> Result<(Vec<CompiledRule>, Prefilter), Error> {
     let compiled = rules
         .iter()
         .map(compile_rule)
         .collect::<Result<Vec<_>, _>>()?;
-    let keywords: Vec<Vec<String>> = rules.iter().map(|r| r.keywords.clone()).collect();
+    let keywords: Vec<(Vec<String>, bool)> = rules
+        .iter()
+        .zip(&compiled)
+        .map(|(r, c)| (r.keywords.clone(), c.exact_keywords))
+        .collect();
     Ok((compiled, Prefilter::new(&keywords)))
 }
 
@@ -263,12 +378,28 @@ fn match_alphabet(hir: &Hir) -> ByteSet {
 /// Upper bound on the strings tracked while proving `starts_with_keyword`.
 const PREFIX_LIMIT: usize = 512;
 
+/// The same bound for case-preserving sets: a keyword spelled in one case
+/// gives a handful of prefixes, and `(?i)` ones blow up (2^n), so give up
+/// early rather than enumerate them.
+const EXACT_LIMIT: usize = 32;
+
 /// The complete set of strings `hir` matches, ASCII-lowercased, when it is
 /// small and finite (`(?i)Key`, `(?:a|b)`, `\b` as the empty string).
 fn lowered_exact(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    exact_strings(hir, true)
+}
+
+/// The complete set of strings `hir` matches when small and finite, with
+/// letters ASCII-lowercased when `fold` is set, as matched otherwise.
+fn exact_strings(hir: &Hir, fold: bool) -> Option<Vec<Vec<u8>>> {
+    let limit = if fold { PREFIX_LIMIT } else { EXACT_LIMIT };
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => Some(vec![vec![]]),
-        HirKind::Literal(lit) => Some(vec![lit.0.to_ascii_lowercase()]),
+        HirKind::Literal(lit) => Some(vec![if fold {
+            lit.0.to_ascii_lowercase()
+        } else {
+            lit.0.to_vec()
+        }]),
         HirKind::Class(class) => {
             let mut set: Vec<u8> = match class {
                 Class::Bytes(c) => {
@@ -288,24 +419,26 @@ fn lowered_exact(hir: &Hir) -> Option<Vec<Vec<u8>>> {
                     v
                 }
             };
-            set.iter_mut().for_each(|b| *b = b.to_ascii_lowercase());
+            if fold {
+                set.iter_mut().for_each(|b| *b = b.to_ascii_lowercase());
+            }
             set.sort_unstable();
             set.dedup();
             Some(set.into_iter().map(|b| vec![b]).collect())
         }
-        HirKind::Capture(c) => lowered_exact(&c.sub),
+        HirKind::Capture(c) => exact_strings(&c.sub, fold),
         HirKind::Concat(subs) => {
             let mut acc = vec![vec![]];
             for sub in subs {
-                acc = product(&acc, &lowered_exact(sub)?)?;
+                acc = product_limited(&acc, &exact_strings(sub, fold)?, limit)?;
             }
             Some(acc)
         }
         HirKind::Alternation(subs) => {
             let mut all = vec![];
             for sub in subs {
-                all.extend(lowered_exact(sub)?);
-                if all.len() > PREFIX_LIMIT {
+                all.extend(exact_strings(sub, fold)?);
+                if all.len() > limit {
                     return None;
                 }
             }
@@ -318,14 +451,14 @@ fn lowered_exact(hir: &Hir) -> Option<Vec<Vec<u8>>> {
             if max > 4 {
                 return None;
             }
-            let one = lowered_exact(&r.sub)?;
+            let one = exact_strings(&r.sub, fold)?;
             let mut all = vec![];
             let mut acc = vec![vec![]];
             for n in 0..=max {
                 if n >= r.min {
                     all.extend(acc.iter().cloned());
                 }
-                acc = product(&acc, &one)?;
+                acc = product_limited(&acc, &one, limit)?;
             }
             all.sort();
             all.dedup();
@@ -383,25 +516,32 @@ fn always_contains(hir: &Hir, keywords: &[Vec<u8>]) -> bool {
 /// Strings (lowercased) one of which begins every match of `hir`; `None`
 /// when no such finite set is found. The empty string means "no knowledge".
 fn lowered_prefixes(hir: &Hir) -> Option<Vec<Vec<u8>>> {
-    if let Some(exact) = lowered_exact(hir) {
+    prefix_strings(hir, true)
+}
+
+/// Strings one of which begins every match of `hir` (lowercased when
+/// `fold` is set); see [`lowered_prefixes`].
+fn prefix_strings(hir: &Hir, fold: bool) -> Option<Vec<Vec<u8>>> {
+    let limit = if fold { PREFIX_LIMIT } else { EXACT_LIMIT };
+    if let Some(exact) = exact_strings(hir, fold) {
         return Some(exact);
     }
     match hir.kind() {
-        HirKind::Capture(c) => lowered_prefixes(&c.sub),
+        HirKind::Capture(c) => prefix_strings(&c.sub, fold),
         HirKind::Concat(subs) => {
             let mut acc = vec![vec![]];
             for sub in subs {
                 // NOTE: when the set would grow past the limit, the prefixes
                 // collected so far are still a valid answer: every match
                 // begins with one of them.
-                match lowered_exact(sub) {
-                    Some(exact) => match product(&acc, &exact) {
+                match exact_strings(sub, fold) {
+                    Some(exact) => match product_limited(&acc, &exact, limit) {
                         Some(next) => acc = next,
                         None => return Some(acc),
                     },
                     None => {
-                        let more = lowered_prefixes(sub).unwrap_or_else(|| vec![vec![]]);
-                        return Some(product(&acc, &more).unwrap_or(acc));
+                        let more = prefix_strings(sub, fold).unwrap_or_else(|| vec![vec![]]);
+                        return Some(product_limited(&acc, &more, limit).unwrap_or(acc));
                     }
                 }
             }
@@ -410,17 +550,22 @@ fn lowered_prefixes(hir: &Hir) -> Option<Vec<Vec<u8>>> {
         HirKind::Alternation(subs) => {
             let mut all = vec![];
             for sub in subs {
-                all.extend(lowered_prefixes(sub)?);
+                all.extend(prefix_strings(sub, fold)?);
             }
             Some(all)
         }
-        HirKind::Repetition(r) if r.min >= 1 => lowered_prefixes(&r.sub),
+        HirKind::Repetition(r) if r.min >= 1 => prefix_strings(&r.sub, fold),
         _ => None,
     }
 }
 
 fn product(a: &[Vec<u8>], b: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
-    if a.len() * b.len() > PREFIX_LIMIT {
+    product_limited(a, b, PREFIX_LIMIT)
+}
+
+/// Every string of `a` followed by every string of `b`; `None` past `limit`.
+fn product_limited(a: &[Vec<u8>], b: &[Vec<u8>], limit: usize) -> Option<Vec<Vec<u8>>> {
+    if a.len() * b.len() > limit {
         return None;
     }
     let mut out = Vec::with_capacity(a.len() * b.len());

@@ -152,7 +152,7 @@ fn decided(
     if view.settled(rule, start) {
         return Probe::Decided;
     }
-    let Some(dfa) = &rule.probe else {
+    let Some(dfa) = rule.probe.as_ref().map(|p| p.get()) else {
         return Probe::Open(None);
     };
     let cache = cache.get_or_insert_with(|| dfa.create_cache());
@@ -240,7 +240,7 @@ pub(crate) fn advance_rule(
             let from = wait.checked_to.max(view.base);
             let new = &view.hay[view.local(from)..];
             let still = end < wait.retry_end
-                && match (&rule.probe, wait.probe) {
+                && match (rule.probe.as_ref().map(|p| p.get()), wait.probe) {
                     (None, _) => new.iter().all(|&b| rule.alphabet.contains(b)),
                     (Some(dfa), Some(state)) => {
                         let cache = cursor.probe_cache.get_or_insert_with(|| dfa.create_cache());
@@ -308,7 +308,7 @@ pub(crate) fn advance_rule(
             if anchored {
                 input = input.anchored(Anchored::Yes);
             }
-            let Some(m) = rule.regex.search(&input) else {
+            let Some(m) = rule.regex.get().search(&input) else {
                 if anchored
                     && matches!(
                         decided(rule, &mut cursor.probe_cache, view, at),
@@ -345,11 +345,11 @@ pub(crate) fn advance_rule(
             let secret = match rule.secret_group {
                 None => span.clone(),
                 Some(group) => {
-                    let caps = captures.get_or_insert_with(|| rule.regex.create_captures());
+                    let caps = captures.get_or_insert_with(|| rule.regex.get().create_captures());
                     let anchored = Input::new(view.hay)
                         .range(m.range())
                         .anchored(Anchored::Yes);
-                    rule.regex.search_captures(&anchored, caps);
+                    rule.regex.get().search_captures(&anchored, caps);
                     match caps.get_group(group) {
                         Some(g) => view.base + g.start as u64..view.base + g.end as u64,
                         None => span.clone(),

@@ -21,12 +21,18 @@ pub(crate) struct Hit {
     pub end: u64,
 }
 
+/// A rule listing a keyword, and the forms (as written) a hit must equal
+/// for that rule; empty when any case will do.
+type RuleForms = (u32, Vec<Box<[u8]>>);
+
 /// Keyword automaton and the keyword -> rules map.
 #[derive(Debug)]
 pub(crate) struct Prefilter {
     automaton: Option<AhoCorasick>,
-    /// For each automaton pattern, the rules (indices) that listed it.
-    rules_of: Vec<Vec<u32>>,
+    /// For each automaton pattern, the rules (indices) that listed it, each
+    /// with the forms (as written) a hit must equal for that rule, or none
+    /// when any case will do.
+    rules_of: Vec<Vec<RuleForms>>,
     /// The same keywords as a resumable DFA, for small writes and hold-back.
     dfa: KeywordDfa,
     /// The longest keyword, in bytes.
@@ -34,12 +40,14 @@ pub(crate) struct Prefilter {
 }
 
 impl Prefilter {
-    /// Builds the prefilter from each rule's keyword list.
-    pub fn new(keywords_per_rule: &[Vec<String>]) -> Prefilter {
+    /// Builds the prefilter from each rule's keyword list and whether the
+    /// rule needs its keywords in the case written (see
+    /// `CompiledRule::exact_keywords`).
+    pub fn new(keywords_per_rule: &[(Vec<String>, bool)]) -> Prefilter {
         let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut patterns: Vec<Vec<u8>> = Vec::new();
-        let mut rules_of: Vec<Vec<u32>> = Vec::new();
-        for (rule, keywords) in keywords_per_rule.iter().enumerate() {
+        let mut rules_of: Vec<Vec<RuleForms>> = Vec::new();
+        for (rule, (keywords, exact)) in keywords_per_rule.iter().enumerate() {
             for kw in keywords {
                 let lower = kw.as_bytes().to_ascii_lowercase();
                 let pid = *index.entry(lower.clone()).or_insert_with(|| {
@@ -47,8 +55,27 @@ impl Prefilter {
                     rules_of.push(Vec::new());
                     patterns.len() - 1
                 });
-                if rules_of[pid].last() != Some(&(rule as u32)) {
-                    rules_of[pid].push(rule as u32);
+                let entry = match rules_of[pid].last_mut() {
+                    Some(e) if e.0 == rule as u32 => e,
+                    _ => {
+                        rules_of[pid].push((rule as u32, vec![]));
+                        rules_of[pid].last_mut().expect("just pushed")
+                    }
+                };
+                // A form only narrows when the keyword has letters.
+                if *exact && kw.bytes().any(|b| b.is_ascii_alphabetic()) {
+                    entry.1.push(kw.as_bytes().into());
+                } else {
+                    entry.1.clear();
+                    entry.1.push(Box::from(&b""[..]));
+                }
+            }
+        }
+        // An empty form means "any case": drop the list.
+        for rules in &mut rules_of {
+            for (_, forms) in rules.iter_mut() {
+                if forms.iter().any(|f| f.is_empty()) {
+                    forms.clear();
                 }
             }
         }
@@ -101,8 +128,11 @@ impl Prefilter {
                 start: base + m.start() as u64,
                 end: base + m.end() as u64,
             };
-            for &rule in &self.rules_of[m.pattern().as_usize()] {
-                on_hit(rule as usize, hit);
+            let bytes = &hay[m.range()];
+            for (rule, forms) in &self.rules_of[m.pattern().as_usize()] {
+                if forms.is_empty() || forms.iter().any(|f| **f == *bytes) {
+                    on_hit(*rule as usize, hit);
+                }
             }
         }
     }
@@ -130,8 +160,10 @@ impl Prefilter {
             start: end - self.dfa.lens[pattern as usize] as u64,
             end,
         };
-        for &rule in &self.rules_of[pattern as usize] {
-            on_hit(rule as usize, hit);
+        // The hit's bytes may lie in earlier writes: every listed rule gets
+        // it (a superset is always safe; the regex decides).
+        for (rule, _) in &self.rules_of[pattern as usize] {
+            on_hit(*rule as usize, hit);
         }
     }
 }
@@ -271,8 +303,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn exact_rules_skip_hits_in_another_case() {
+        let pf = Prefilter::new(&[(vec!["MII".into()], true), (vec!["mii".into()], false)]);
+        let mut hits = vec![];
+        pf.for_each_hit(b"MII mii Mii", 0, 0, |rule, h| hits.push((rule, h.start)));
+        assert_eq!(hits, vec![(0, 0), (1, 0), (1, 4), (1, 8)]);
+    }
+
+    #[test]
     fn overlapping_keywords_all_reported() {
-        let pf = Prefilter::new(&[vec!["sk-".into()], vec!["sk-ant-".into()]]);
+        let pf = Prefilter::new(&[(vec!["sk-".into()], false), (vec!["sk-ant-".into()], false)]);
         let mut got = vec![];
         pf.for_each_hit(b"xx SK-ANT-1", 100, 0, |r, h| got.push((r, h.start, h.end)));
         got.sort();
@@ -281,7 +321,7 @@ mod tests {
 
     #[test]
     fn new_from_skips_old_hits() {
-        let pf = Prefilter::new(&[vec!["ab".into()]]);
+        let pf = Prefilter::new(&[(vec!["ab".into()], false)]);
         let mut got = vec![];
         pf.for_each_hit(b"abab", 0, 2, |_, h| got.push(h.start));
         assert_eq!(got, vec![2]);
@@ -290,8 +330,8 @@ mod tests {
     #[test]
     fn resumable_dfa_finds_what_the_automaton_finds() {
         let pf = Prefilter::new(&[
-            vec!["sk-".into(), "sk-ant-".into()],
-            vec!["ant".into(), "PASS".into()],
+            (vec!["sk-".into(), "sk-ant-".into()], false),
+            (vec!["ant".into(), "PASS".into()], false),
         ]);
         let hay = b"xx Sk-Ant-1 sk-sk-ant pass sant";
         let mut whole = vec![];
@@ -313,7 +353,7 @@ mod tests {
 
     #[test]
     fn partial_suffix() {
-        let pf = Prefilter::new(&[vec!["ghp_".into(), "password".into()]]);
+        let pf = Prefilter::new(&[(vec!["ghp_".into(), "password".into()], false)]);
         assert_eq!(pf.partial_suffix_len(b"hello gh"), 2);
         assert_eq!(pf.partial_suffix_len(b"my PASSW"), 5);
         assert_eq!(pf.partial_suffix_len(b"ghp_"), 0);

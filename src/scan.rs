@@ -151,8 +151,20 @@ impl Scanner {
     ///
     /// A rule whose pattern is invalid, unbounded, can match the empty
     /// string, or that has no keyword.
+    ///
+    /// # Cost
+    ///
+    /// Patterns are parsed and analysed now; the regex engines of the
+    /// built-in rules are built on first use (a scan pays only for the
+    /// rules its input has keywords of), those of other rules now, so that
+    /// a pattern too large for the engine is an error here.
     pub fn new(rules: RuleSet) -> Result<Scanner, Error> {
         let (compiled, prefilter) = compile_all(rules.rules())?;
+        for (rule, c) in rules.rules().iter().zip(&compiled) {
+            if !rule.origin.0.starts_with("<builtin>/") {
+                c.build_now(rule)?;
+            }
+        }
         let max_match_len = compiled.iter().map(|c| c.max_len).max().unwrap_or(0);
         Ok(Scanner {
             inner: Arc::new(Inner {
@@ -171,6 +183,19 @@ impl Scanner {
     /// The rules, in order.
     pub fn rules(&self) -> &[Rule] {
         self.inner.rules.rules()
+    }
+
+    /// Builds every rule's regex engines now rather than on first use.
+    ///
+    /// # Errors
+    ///
+    /// A pattern that exceeds the regex engine's size limits, naming the
+    /// rule and its file.
+    pub fn build_all_now(&self) -> Result<(), Error> {
+        for (rule, c) in self.rules().iter().zip(&self.inner.compiled) {
+            c.build_now(rule)?;
+        }
+        Ok(())
     }
 
     /// The position of the rule with id `id`, if the scanner has one.

@@ -468,6 +468,15 @@ pub fn looks_random(value: &[u8]) -> bool {
     if is_uuid(value) || is_hex_digest(value) || is_sri(value) || is_version(value) {
         return false;
     }
+    // Short hex is an id (`c85175a4ebcce361`), not a key: 64 bits at most.
+    if n < 24 && value.iter().all(u8::is_ascii_hexdigit) {
+        return false;
+    }
+    // Base64 of a JSON object: a pagination cursor (`NextToken`) or state
+    // blob. (JWTs, which are secrets, have a rule of their own.)
+    if value.starts_with(b"eyJ") && base64_json(value) {
+        return false;
+    }
     let mut distinct = [false; 256];
     for &b in value {
         distinct[b as usize] = true;
@@ -540,6 +549,15 @@ fn letter_pairs(value: &[u8]) -> (usize, usize) {
         }
     }
     (common, pairs)
+}
+
+fn base64_json(v: &[u8]) -> bool {
+    let v = v.split(|&b| b == b'=').next().unwrap_or(v);
+    let decoded = base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(v)
+        .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(v));
+    // Truncated or padded-away tails still start like JSON.
+    matches!(decoded, Ok(d) if d.first() == Some(&b'{') && d.get(1).is_some_and(|b| *b == b'"' || b.is_ascii_whitespace()))
 }
 
 fn is_uuid(v: &[u8]) -> bool {
@@ -663,6 +681,8 @@ mod tests {
             b"WBEM_128BITS",
             b"MAX_RETRY_COUNT_2",
             b"Curve25519SeedBin",
+            b"c85175a4ebcce361",
+            b"eyJOZXh0VG9XMPLiOiBudWxsLCAiYm90b190cnVuY2F0ZV9hbW91bnQiOiAyfQ==",
         ] {
             assert!(
                 !looks_random(not_random),

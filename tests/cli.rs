@@ -45,9 +45,28 @@ fn tail(n: usize, seed: u64, alphabet: &str) -> String {
 /// A classic GitHub token with a valid checksum: 30 characters of
 /// entropy, then their CRC32 in 6 base62 digits.
 fn github_pat(seed: u64) -> String {
+    checksummed("ghp_", seed)
+}
+
+/// Unpadded base64url, for building JWTs.
+fn base64url(text: &str) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in text.as_bytes().chunks(3) {
+        let n = chunk.iter().fold(0u32, |n, &b| n << 8 | u32::from(b)) << (8 * (3 - chunk.len()));
+        for i in 0..=chunk.len() {
+            out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+/// `prefix` + 30 random base62 characters + their CRC32 in 6 base62 digits:
+/// the layout of GitHub's and npm's tokens.
+fn checksummed(prefix: &str, seed: u64) -> String {
     let entropy = tail(30, seed, ALNUM);
     let sum = base62(u64::from(crc32(entropy.as_bytes())), 6);
-    format!("ghp_{entropy}{sum}")
+    format!("{prefix}{entropy}{sum}")
 }
 
 fn anthropic_key() -> String {
@@ -139,7 +158,7 @@ fn family_lines() -> Vec<(&'static str, String, String)> {
                 tail(24, 11, ALNUM)
             ),
             "\"}",
-            "slack-token",
+            "slack-bot-token",
         ),
         row(
             "stripe",
@@ -165,7 +184,7 @@ fn family_lines() -> Vec<(&'static str, String, String)> {
         row(
             "npm",
             "publish with ",
-            format!("npm_{}", tail(36, 15, ALNUM)),
+            checksummed("npm_", 15),
             "",
             "npm-token",
         ),
@@ -193,27 +212,32 @@ fn family_lines() -> Vec<(&'static str, String, String)> {
         row(
             "jwt",
             "session=",
+            // Header {"alg":"HS256","typ":"JWT"} and claims
+            // {"sub":"<digits>","iat":1716239022}, base64url; a random
+            // signature.
             format!(
-                "eyJ{}.eyJ{}.{}",
-                tail(30, 20, URL),
-                tail(60, 21, URL),
+                "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.{}.{}",
+                base64url(&format!(
+                    r#"{{"sub":"{}","iat":1716239022}}"#,
+                    tail(12, 21, DIGITS)
+                )),
                 tail(43, 22, URL)
             ),
             ";",
             "jwt",
         ),
-        row("private key", "key: ", pem, "", "private-key"),
+        row("private key", "key: ", pem, "", "private-key-rsa"),
         row(
             "github oauth",
             "oauth ",
-            format!("gho_{}", tail(36, 23, ALNUM)),
+            checksummed("gho_", 23),
             "",
             "github-oauth",
         ),
         row(
             "github app",
             "app ",
-            format!("ghs_{}", tail(36, 24, ALNUM)),
+            checksummed("ghs_", 24),
             "",
             "github-app",
         ),
@@ -248,7 +272,7 @@ fn family_lines() -> Vec<(&'static str, String, String)> {
             "DATABASE_URL=postgres://app:",
             tail(20, 30, ALNUM),
             "@db.internal:5432/app",
-            "database-url",
+            "postgres-url",
         ),
         row(
             "api key assignment",
@@ -1396,7 +1420,7 @@ fn example_app_log_is_found_and_fully_redacted() {
     assert_eq!(again.stdout, log.stdout, "the same log on every run");
 
     let output = bin()
-        .args(["scan", "--format", "jsonl"])
+        .args(["scan", "--format", "jsonl", "--min-confidence", "low"])
         .write_stdin(log.stdout.clone())
         .output()
         .unwrap();
@@ -1418,11 +1442,11 @@ fn example_app_log_is_found_and_fully_redacted() {
         "github-pat",
         "aws-access-key-id",
         "aws-secret-access-key",
-        "slack-token",
+        "slack-bot-token",
         "stripe-secret-key",
         "google-api-key",
         "jwt",
-        "private-key",
+        "private-key-rsa",
     ] {
         assert!(
             ids.iter().any(|id| id == planted),
@@ -1431,7 +1455,7 @@ fn example_app_log_is_found_and_fully_redacted() {
     }
     assert!(
         ids.iter()
-            .any(|id| id == "database-url" || id == "basic-auth-url"),
+            .any(|id| id == "postgres-url" || id == "basic-auth-url"),
         "the postgres URL is not found; found {ids:?}"
     );
     assert!(
@@ -1467,4 +1491,130 @@ fn example_script_holds_no_complete_token() {
         .assert()
         .code(0)
         .stdout("");
+}
+
+#[test]
+fn min_confidence_filters_generic_findings() {
+    let dir = TempDir::new().unwrap();
+    let file = dir.path().join("settings.py");
+    write(
+        &file,
+        format!(
+            "DB_PASSWORD = \"{}7#\"\nTOKEN = \"{}\"\n",
+            tail(14, 71, ALNUM),
+            github_pat(72)
+        ),
+    );
+    let run = |level: &str| {
+        let out = bin()
+            .args(["scan", "--format", "jsonl", "--min-confidence", level])
+            .arg(&file)
+            .output()
+            .unwrap();
+        stdout_of(&out)
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                format!(
+                    "{} {}",
+                    v["rule_id"].as_str().unwrap(),
+                    v["confidence"].as_str().unwrap()
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(run("low"), vec!["generic-password low", "github-pat high"]);
+    assert_eq!(run("medium"), vec!["github-pat high"]);
+    assert_eq!(run("high"), vec!["github-pat high"]);
+    // The default suits CI: the generic guess does not block.
+    bin().arg("scan").arg(&file).assert().code(1).stdout(
+        predicates::prelude::PredicateBooleanExt::not(predicates::str::contains(
+            "generic-password",
+        )),
+    );
+    bin()
+        .args(["scan", "--min-confidence", "certain"])
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("unknown confidence"));
+}
+
+#[test]
+fn allow_markers_on_the_line_suppress_a_finding_but_not_its_redaction() {
+    let dir = TempDir::new().unwrap();
+    let file = dir.path().join("fixtures.rs");
+    let text = format!(
+        "let a = \"{}\"; // secretscan:allow\nlet b = \"{}\"; # gitleaks:allow\nlet c = \"{}\";\n",
+        github_pat(81),
+        github_pat(82),
+        github_pat(83)
+    );
+    write(&file, text);
+    let out = bin().arg("scan").arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<_> = stdout_of(&out).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains(":3:"), "{lines:?}");
+    let all = bin()
+        .args(["scan", "--no-inline-allow"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(stdout_of(&all).lines().count(), 3);
+    // Redaction ignores the markers: a marked key is still a key.
+    let redacted = bin().arg("redact").arg(&file).output().unwrap();
+    assert_eq!(
+        stdout_of(&redacted)
+            .matches("[REDACTED:github-pat]")
+            .count(),
+        3
+    );
+}
+
+#[test]
+fn rules_json_lists_confidence_keywords_checks_and_rotation() {
+    let out = bin().args(["rules", "--format", "json"]).output().unwrap();
+    let rules: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(rules.len() >= 300, "{} rules", rules.len());
+    for r in &rules {
+        for field in ["id", "name", "confidence", "keywords", "rotate"] {
+            assert!(!r[field].is_null(), "{}: no {field}", r["id"]);
+        }
+    }
+    let pat = rules.iter().find(|r| r["id"] == "github-pat").unwrap();
+    assert_eq!(pat["confidence"], "high");
+    assert_eq!(pat["validate"], "crc32-base62");
+    let generic = rules
+        .iter()
+        .find(|r| r["id"] == "generic-password")
+        .unwrap();
+    assert_eq!(generic["confidence"], "low");
+}
+
+#[test]
+fn rules_check_fails_on_a_negative_found_by_another_rule() {
+    let dir = TempDir::new().unwrap();
+    let file = dir.path().join("mine.toml");
+    write(
+        &file,
+        r#"[[rules]]
+id = "acme-token"
+name = "Acme token"
+pattern = '''\bacme_[a-z0-9]{20}\b'''
+keywords = ["acme_"]
+rotate = { text = "Revoke it." }
+examples = ["ACME_TOKEN=acme_{{lowerdigit:20}}", "x acme_{{lowerdigit:20}} y"]
+negative_examples = ["api_key = q8Zr2LmX0pWv7NcY4tKb9"]
+"#,
+    );
+    bin()
+        .args(["--rules"])
+        .arg(&file)
+        .args(["rules", "check"])
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains(
+            "rule 'generic-api-key' finds a secret in it",
+        ));
 }

@@ -267,12 +267,24 @@ fn one_mib_line_without_newline() {
     }
 }
 
-/// The tricky set passes its own examples (as `rules check` runs them), so
-/// the generators' material really forms keys.
+/// The tricky set's positive examples are found (as `rules check` runs
+/// them), so the generators' material really forms keys. The set breaks
+/// the pack's lints on purpose (rules not led by a keyword, rules that
+/// collide, no negative examples): those failures are expected.
 #[test]
 fn tricky_rules_pass_their_own_examples() {
     let report = secretscan::rules::check::check(&tricky());
-    let failures: Vec<String> = report.failures.iter().map(|f| f.to_string()).collect();
+    let by_design = [
+        "at least one positive and one negative example",
+        "do not provably start with a keyword",
+        "the scanner names it",
+    ];
+    let failures: Vec<String> = report
+        .failures
+        .iter()
+        .map(|f| f.to_string())
+        .filter(|f| !by_design.iter().any(|d| f.contains(d)))
+        .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

@@ -65,6 +65,15 @@ pub fn check(scanner: &Scanner) -> CheckReport {
         rules: scanner.rules().len(),
         ..CheckReport::default()
     };
+    if let Err(e) = scanner.build_all_now() {
+        report.failures.push(CheckFailure {
+            rule_id: String::new(),
+            origin: String::new(),
+            positive: true,
+            index: 0,
+            reason: e.to_string(),
+        });
+    }
     for (i, rule) in scanner.rules().iter().enumerate() {
         let fail = |positive, index, reason: String| CheckFailure {
             rule_id: rule.id.to_string(),
@@ -106,6 +115,16 @@ pub fn check(scanner: &Scanner) -> CheckReport {
                     .push(fail(true, n, "the rule finds no secret in it".into()));
                 continue;
             };
+            let value = &example[secret.clone()];
+            let delimiter = |b: &u8| b" \t\r\n\"'`,;".contains(b);
+            if value.first().is_some_and(delimiter) || value.last().is_some_and(delimiter) {
+                report.failures.push(fail(
+                    true,
+                    n,
+                    "the secret begins or ends with a delimiter (space, quote, comma, newline): put the token in a (?P<secret>...) group so redaction keeps the delimiter".into(),
+                ));
+                continue;
+            }
             let has_keyword = rule.keywords.iter().any(|k| {
                 let k = k.to_ascii_lowercase();
                 example
