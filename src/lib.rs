@@ -38,6 +38,8 @@
 
 #![deny(missing_docs)]
 
+pub mod archive;
+pub mod baseline;
 pub mod compile;
 pub mod error;
 mod finding;
@@ -53,6 +55,7 @@ mod scan;
 mod stream;
 pub mod suppress;
 pub mod triage;
+pub mod utf16;
 pub mod validate;
 
 pub use error::{Error, Origin, RuleProblem};

@@ -1,5 +1,6 @@
 //! Reports: findings rendered for people (`path:line:col rule-id confidence preview`)
-//! and machines (JSON, JSONL). Secrets never appear unless asked for.
+//! and machines (JSON, JSONL, SARIF 2.1.0 for code scanning: see [`sarif`]).
+//! Secrets never appear unless asked for.
 //!
 //! Every format is a [`Sink`]: the caller pushes one [`Record`] per finding,
 //! in the order it wants them shown (calling [`Sink::flush`] whenever a
@@ -43,10 +44,12 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::finding::{Finding, Fingerprint};
-use crate::rules::Confidence;
+use crate::rules::{Confidence, Rule};
 use crate::scan::Scanner;
 use crate::triage::{self, TokenFacts};
 use crate::validate::Validation;
+
+pub mod sarif;
 
 /// A report format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -61,6 +64,9 @@ pub enum Format {
     Json,
     /// One JSON object per line (JSON Lines).
     Jsonl,
+    /// One SARIF 2.1.0 log (see [`sarif`]), for GitHub code scanning and
+    /// other SARIF viewers.
+    Sarif,
 }
 
 impl Format {
@@ -73,6 +79,7 @@ impl Format {
             Format::Human => Box::new(HumanWriter::new(out)),
             Format::Json => Box::new(JsonWriter::new(out)),
             Format::Jsonl => Box::new(JsonlWriter::new(out)),
+            Format::Sarif => Box::new(sarif::SarifWriter::new(out)),
         }
     }
 }
@@ -95,6 +102,9 @@ pub struct Record<'a> {
     pub path: &'a str,
     /// The rule's human-readable name.
     pub rule_name: &'a str,
+    /// The rule itself, when known: SARIF takes its rotation guidance and
+    /// confidence from it.
+    pub rule: Option<&'a Rule>,
     /// The finding.
     pub finding: &'a Finding,
     /// The secret's bytes, to be printed; `None` (the default) keeps the
@@ -111,17 +121,13 @@ impl<'a> Record<'a> {
     /// A record of `finding`, found by `scanner` in the input named `path`.
     /// By default, the secret is not shown.
     pub fn new(scanner: &'a Scanner, path: &'a str, finding: &'a Finding) -> Record<'a> {
-        let rule_name = scanner
-            .rules()
-            .get(finding.rule_index)
-            .map_or("", |rule| rule.name.as_str());
-        let rotate = scanner
-            .rules()
-            .get(finding.rule_index)
-            .and_then(|rule| rule.rotate.as_ref());
+        let rule = scanner.rules().get(finding.rule_index);
+        let rule_name = rule.map_or("", |rule| rule.name.as_str());
+        let rotate = rule.and_then(|rule| rule.rotate.as_ref());
         Record {
             path,
             rule_name,
+            rule,
             finding,
             secret: None,
             rotate,
@@ -582,6 +588,7 @@ impl fmt::Display for Format {
             Format::Human => "human",
             Format::Json => "json",
             Format::Jsonl => "jsonl",
+            Format::Sarif => "sarif",
         })
     }
 }

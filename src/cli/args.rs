@@ -65,12 +65,22 @@ pub enum Command {
     /// Directories are walked recursively with hidden and gitignored files
     /// included (a leaked key hides in `.env` files as much as anywhere);
     /// only `.git` directories are skipped, and symbolic links inside a tree
-    /// are not followed. Binary files are scanned too. Output is sorted by
-    /// path, then by position.
+    /// are not followed. Binary files are scanned too, and so is any text
+    /// in them stored as UTF-16LE (Windows minidumps, .NET and Java heap
+    /// dumps). Archives and compressed files (.zip, .tar, .gz, .tar.gz,
+    /// nested) are opened and their members reported as
+    /// `archive.zip!inner/path`. Output is sorted by path, then by position.
     ///
-    /// Exit status: 0 when nothing was found, 1 when secrets were found, 2
-    /// when an error occurred (such as an unreadable path), whatever was
-    /// found.
+    /// Settings come from `secretscan.toml` and `.secretscanignore` in the
+    /// project root: the nearest directory, from the first PATH (or the
+    /// current directory) upwards, that holds one of them or `.git`. Flags
+    /// override the file.
+    ///
+    /// Exit status: 0 when nothing was reported, 1 when secrets at or above
+    /// --min-confidence were reported (not counting those in --baseline),
+    /// 2 when an error occurred (such as an unreadable path, a corrupt
+    /// archive or a bad config file), whatever was found. With
+    /// --write-baseline: 0, or 2 on an error.
     Scan(ScanArgs),
     /// Copy input to output with every secret replaced by
     /// `[REDACTED:<rule-id>]`.
@@ -127,8 +137,9 @@ pub struct ScanArgs {
     /// `medium` (a provider's format) or `low` (generic assignments such as
     /// `password = ...`). The default suits CI: provider formats block,
     /// generic guesses do not.
-    #[arg(long, value_name = "LEVEL", default_value = "medium", value_parser = parse_confidence)]
-    pub min_confidence: Confidence,
+    /// By default, `medium`, or `min_confidence` of secretscan.toml.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_confidence)]
+    pub min_confidence: Option<Confidence>,
     /// Report findings on lines marked `secretscan:allow` (or
     /// `gitleaks:allow`, `pragma: allowlist secret`, `trufflehog:ignore`)
     /// too. By default such lines are left out of the report.
@@ -152,6 +163,59 @@ pub struct ScanArgs {
     /// stdout is a terminal.
     #[arg(long)]
     pub summary: bool,
+    /// Write the report to FILE instead of stdout (`-` is stdout).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Scan archives and compressed files as the bytes they are, without
+    /// opening them.
+    #[arg(long)]
+    pub no_archives: bool,
+    /// Open archives nested up to N deep; deeper ones are scanned as raw
+    /// bytes (with an error). By default, 5.
+    #[arg(long, value_name = "N")]
+    pub archive_max_depth: Option<u32>,
+    /// Stop expanding an input after SIZE bytes, all archive levels
+    /// counted (suffixes K, M, G). By default, 16G. Besides, an input that
+    /// expands more than 1000-fold past 64M is stopped as a decompression
+    /// bomb.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub archive_max_bytes: Option<u64>,
+    /// Report only the findings that are not in this baseline file (see
+    /// --write-baseline). By default, `baseline` of secretscan.toml.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record every finding reported into a baseline FILE (keyed by rule,
+    /// path and a salted hash of the secret: no secret values), then exit
+    /// 0. Commit it and pass it to --baseline so that CI reports only new
+    /// secrets.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Skip paths that match GLOB (gitignore syntax, relative to the
+    /// current directory; repeatable). Adds to the excludes of
+    /// secretscan.toml and .secretscanignore.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Read settings from FILE instead of looking for secretscan.toml.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore secretscan.toml and .secretscanignore.
+    #[arg(long)]
+    pub no_config: bool,
+}
+
+/// A byte count with an optional K, M or G suffix (powers of 1024).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let (digits, shift) = match s.as_bytes().last().map(u8::to_ascii_uppercase) {
+        Some(b'K') => (&s[..s.len() - 1], 10),
+        Some(b'M') => (&s[..s.len() - 1], 20),
+        Some(b'G') => (&s[..s.len() - 1], 30),
+        _ => (s, 0),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .ok_or_else(|| format!("'{s}' is not a size (a number with an optional K, M or G)"))
 }
 
 fn parse_confidence(s: &str) -> Result<Confidence, String> {
@@ -166,6 +230,9 @@ pub enum ScanFormat {
     Json,
     /// One JSON object per line.
     Jsonl,
+    /// SARIF 2.1.0, for GitHub code scanning (upload-sarif) and other
+    /// SARIF viewers.
+    Sarif,
 }
 
 #[derive(Debug, Args)]

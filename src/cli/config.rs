@@ -9,14 +9,17 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use anyhow::{bail, Context, Result};
-use secretscan::report::Format;
+use secretscan::archive::Limits;
+use secretscan::baseline::Baseline;
+use secretscan::report::{path_name, Format};
 use secretscan::rotation::{KnownSources, Source};
 use secretscan::rules::Confidence;
-use secretscan::{Fingerprinter, KnownSecrets, Marker, Scanner};
+use secretscan::{Fingerprinter, KnownSecrets, Marker, Origin, RuleSet, Scanner};
 
 use super::args::{
     self, Cli, FingerprintArgs, KnownArgs, ListFormat, MarkerArg, RuleArgs, RulesAction, ScanFormat,
 };
+use super::project::{absolute, Ignore, Project, Settings};
 
 /// Facts about the process environment that validation depends on, passed
 /// in so that tests can vary them.
@@ -28,7 +31,7 @@ pub struct Env {
 /// What to run.
 #[derive(Debug)]
 pub enum Config {
-    Scan(ScanConfig),
+    Scan(Box<ScanConfig>),
     Redact(RedactConfig),
     ListRules {
         scanner: Scanner,
@@ -72,6 +75,19 @@ pub struct ScanConfig {
     pub skip_expired: bool,
     /// End a human report with the per-rule summary.
     pub summary: bool,
+    /// Where the report goes; `None` is stdout.
+    pub output: Option<PathBuf>,
+    /// How archives are opened; `None` scans them as raw bytes.
+    pub archives: Option<Limits>,
+    /// Findings in it are not reported.
+    pub baseline: Option<Baseline>,
+    /// Record every finding reported into this baseline file.
+    pub write_baseline: Option<(PathBuf, Baseline)>,
+    /// Paths not scanned, fingerprints not reported, and how paths are
+    /// keyed in baselines.
+    pub ignore: Ignore,
+    /// The current directory, absolute.
+    pub cwd: PathBuf,
 }
 
 #[derive(Debug)]
@@ -112,9 +128,47 @@ impl Config {
                     }
                     inputs
                 };
+                let cwd = std::env::current_dir().context("cannot get the current directory")?;
+                let start = match inputs.first() {
+                    Some(Input::Path(p)) => p.clone(),
+                    _ => cwd.clone(),
+                };
+                let project =
+                    Project::load(&cwd, &start, a.config.as_deref(), !a.no_config, &a.exclude)?;
+                let settings = &project.settings;
+                let archives = (!a.no_archives && settings.archives != Some(false)).then(|| {
+                    let mut limits = Limits::default();
+                    if let Some(depth) = a.archive_max_depth {
+                        limits.max_depth = depth;
+                    }
+                    if let Some(bytes) = a.archive_max_bytes {
+                        limits.max_bytes = bytes;
+                    }
+                    limits
+                });
+                let baseline = match a.baseline.as_ref().or(settings.baseline.as_ref()) {
+                    Some(file) => Some(Baseline::load(&absolute(&cwd, file))?),
+                    None => None,
+                };
+                let write_baseline = match a.write_baseline {
+                    Some(file) => {
+                        // Rewriting a baseline keeps its salt, so that its
+                        // diff shows only the findings that changed.
+                        let old = match &baseline {
+                            Some(b) => Some(b.emptied()),
+                            None => Baseline::load(&file).ok().map(|b| b.emptied()),
+                        };
+                        let fresh = match old {
+                            Some(b) => b,
+                            None => Baseline::new()?,
+                        };
+                        Some((file, fresh))
+                    }
+                    None => None,
+                };
                 let fingerprinter = fingerprinter(&cli.fingerprints)?;
-                let mut scanner =
-                    build_scanner(&cli.rules)?.with_fingerprinter(fingerprinter.clone());
+                let mut scanner = build_project_scanner(&cli.rules, settings)?
+                    .with_fingerprinter(fingerprinter.clone());
                 let live = if a.known.known.is_empty() {
                     None
                 } else {
@@ -124,22 +178,32 @@ impl Config {
                 if find_only {
                     scanner = scanner.with_known(load_known(&a.find, &a.known, &fingerprinter)?.0);
                 }
-                Config::Scan(ScanConfig {
+                Config::Scan(Box::new(ScanConfig {
                     scanner,
                     inputs,
                     format: match a.format {
                         ScanFormat::Human => Format::Human,
                         ScanFormat::Json => Format::Json,
                         ScanFormat::Jsonl => Format::Jsonl,
+                        ScanFormat::Sarif => Format::Sarif,
                     },
                     show_secrets: a.show_secrets,
-                    min_confidence: a.min_confidence,
+                    min_confidence: a
+                        .min_confidence
+                        .or(settings.min_confidence)
+                        .unwrap_or(Confidence::Medium),
                     inline_allow: !a.no_inline_allow,
                     live,
                     find_only,
                     skip_expired: a.skip_expired,
                     summary: a.summary || std::io::IsTerminal::is_terminal(&std::io::stdout()),
-                })
+                    output: a.output.filter(|p| p.as_os_str() != "-"),
+                    archives,
+                    baseline,
+                    write_baseline,
+                    ignore: project.ignore,
+                    cwd,
+                }))
             }
             args::Command::Redact(a) => {
                 let fingerprinter = fingerprinter(&cli.fingerprints)?;
@@ -258,6 +322,47 @@ pub fn warn_refused(set: &KnownSecrets) {
             r.len
         );
     }
+}
+
+/// The scanner for a scan: the rules of the command line plus those the
+/// project's config file adds, less those it disables.
+fn build_project_scanner(rules: &RuleArgs, settings: &Settings) -> Result<Scanner> {
+    if settings.rule_files.is_empty()
+        && settings.rules_toml.is_none()
+        && settings.disable_rules.is_empty()
+    {
+        return build_scanner(rules);
+    }
+    let config = settings
+        .file
+        .as_deref()
+        .map(path_name)
+        .unwrap_or_else(|| "secretscan.toml".into());
+    let mut set = if rules.no_builtin {
+        RuleSet::new()
+    } else {
+        RuleSet::builtin()
+    };
+    for file in rules.rule_files.iter().chain(&settings.rule_files) {
+        let mut more = RuleSet::new();
+        more.add_file(file)?;
+        set.extend(more)?;
+    }
+    if let Some(text) = &settings.rules_toml {
+        let mut more = RuleSet::new();
+        more.add_toml(Origin(format!("{config} [[rules]]")), text)?;
+        set.extend(more)?;
+    }
+    for id in &settings.disable_rules {
+        if set.get(id).is_none() {
+            bail!("{config}: disable_rules: no rule with id '{id}'");
+        }
+    }
+    set.retain(|r| !settings.disable_rules.iter().any(|id| **id == *r.id));
+    if set.is_empty() {
+        bail!("{config}: no rules left to scan with");
+    }
+    Ok(Scanner::new(set)?)
 }
 
 fn build_scanner(rules: &RuleArgs) -> Result<Scanner> {

@@ -10,6 +10,7 @@ mod args;
 mod config;
 mod explain;
 mod input;
+mod project;
 mod redact;
 mod rules;
 mod scan;
@@ -71,7 +72,7 @@ pub fn main() -> std::process::ExitCode {
 
 fn run(config: Config) -> anyhow::Result<Exit> {
     match config {
-        Config::Scan(c) => scan::run(c),
+        Config::Scan(c) => scan::run(*c),
         Config::Redact(c) => redact::run(c),
         Config::ListRules { scanner, format } => rules::list(&scanner, format),
         Config::CheckRules { scanner } => rules::check(&scanner),

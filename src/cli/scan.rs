@@ -13,24 +13,38 @@
 //! in files are reported after stdin's, once every file was scanned,
 //! sorted by path and then offset, so the report is the same from run to
 //! run.
+//!
+//! Each input is also scanned through a UTF-16LE view
+//! ([`secretscan::utf16`]) by a second stream of the same scanner, so that
+//! text stored as UTF-16 in dumps is found at its raw byte offset. Files
+//! that are archives (recognised by content) are opened through
+//! [`secretscan::archive`], each member streamed through the same two
+//! scans. Then the report's filters apply: confidence, inline allow
+//! markers, fingerprints of `.secretscanignore`, and the baseline.
 
 use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Read};
+use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::thread;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use ignore::WalkBuilder;
 use rayon::prelude::*;
+use secretscan::archive::{self, Limits};
+use secretscan::baseline::Baseline;
 use secretscan::report::{path_name, Record, Sink};
 use secretscan::rules::Confidence;
 use secretscan::suppress::InlineAllow;
+use secretscan::utf16::Utf16View;
 use secretscan::{Finding, Fingerprint, Scanner};
 
 use super::config::{Input, ScanConfig};
 use super::input::{name, read_some};
+use super::project::{absolute, Ignore};
 use super::{print_error, Exit};
 
 /// Bytes read from a file (or stdin) at once.
@@ -40,14 +54,16 @@ const READ_SIZE: usize = 256 * 1024;
 struct Outcome {
     input: Input,
     hits: Vec<Hit>,
-    /// Why the input could not be (wholly) read; `hits` has what was
-    /// found before.
-    error: Option<anyhow::Error>,
+    /// Why the input (or members of it) could not be wholly read; `hits`
+    /// has what was found.
+    errors: Vec<anyhow::Error>,
 }
 
 struct Hit {
+    /// The archive member it was found in (`input!inner/path`), if any.
+    member: Option<Arc<str>>,
     finding: Finding,
-    /// The secret's bytes, kept only for `--show-secrets`.
+    /// The secret's bytes, kept only for `--show-secrets` and baselines.
     secret: Option<Vec<u8>>,
 }
 
@@ -71,20 +87,20 @@ impl Filter {
     }
 }
 
-/// A stream of one input, with the report's filter applied to what it
-/// finds.
-struct FilteredStream {
+/// One stream of findings with the report's filter applied: confidence,
+/// then allow markers on the finding's line.
+struct Filtered {
     stream: secretscan::StreamScanner,
     allow: Option<InlineAllow>,
     filter: Filter,
     rules: usize,
 }
 
-impl FilteredStream {
-    fn new(scanner: &Scanner, filter: Filter, show: bool) -> FilteredStream {
+impl Filtered {
+    fn new(scanner: &Scanner, filter: Filter, capture: bool) -> Filtered {
         let mut stream = scanner.stream();
-        stream.capture_secrets(show);
-        FilteredStream {
+        stream.capture_secrets(capture);
+        Filtered {
             stream,
             allow: filter.inline_allow.then(|| InlineAllow::new(scanner)),
             filter,
@@ -119,6 +135,55 @@ impl FilteredStream {
     }
 }
 
+/// A stream of one input: its raw bytes and its UTF-16LE view, each
+/// scanned and filtered; findings of the view carry raw offsets.
+struct FilteredStream {
+    raw: Filtered,
+    wide: Filtered,
+    view: Utf16View,
+    narrow: Vec<u8>,
+}
+
+impl FilteredStream {
+    fn new(scanner: &Scanner, filter: Filter, capture: bool) -> FilteredStream {
+        FilteredStream {
+            raw: Filtered::new(scanner, filter, capture),
+            wide: Filtered::new(scanner, filter, capture),
+            view: Utf16View::new(scanner),
+            narrow: vec![],
+        }
+    }
+
+    fn push(&mut self, chunk: &[u8]) -> Vec<Finding> {
+        let mut found = self.raw.push(chunk);
+        self.narrow.clear();
+        self.view.push(chunk, &mut self.narrow);
+        if !self.narrow.is_empty() {
+            let wide = self.wide.push(&self.narrow);
+            self.map_wide(wide, &mut found);
+        }
+        found
+    }
+
+    fn finish(&mut self) -> Vec<Finding> {
+        let mut found = self.raw.finish();
+        self.narrow.clear();
+        self.view.finish(&mut self.narrow);
+        let mut wide = self.wide.push(&self.narrow);
+        wide.extend(self.wide.finish());
+        self.map_wide(wide, &mut found);
+        found
+    }
+
+    fn map_wide(&self, wide: Vec<Finding>, out: &mut Vec<Finding>) {
+        for mut f in wide {
+            if self.view.map(&mut f) {
+                out.push(f);
+            }
+        }
+    }
+}
+
 /// What has been reported so far, and whether to go on.
 #[derive(Default)]
 struct Progress {
@@ -128,27 +193,98 @@ struct Progress {
     stopped: bool,
 }
 
+/// What the report leaves out beyond the per-stream filters, and the
+/// baseline being written.
+struct Reporting<'a> {
+    ignore: &'a Ignore,
+    cwd: &'a Path,
+    show: bool,
+    baseline: Option<&'a Baseline>,
+    write: Option<&'a mut Baseline>,
+}
+
+impl Reporting<'_> {
+    /// How baselines name a finding in `input` (member `member`, if any).
+    fn key_path(&self, input: &Input, member: Option<&str>) -> String {
+        match input {
+            Input::Stdin => "<stdin>".to_string(),
+            Input::Path(p) => {
+                let mut key = self.ignore.key(&absolute(self.cwd, p));
+                // `outer!inner`: the part after the input's own name.
+                if let Some(m) = member {
+                    let own = name(input);
+                    key.push_str(m.strip_prefix(own.as_str()).unwrap_or(m));
+                }
+                key
+            }
+        }
+    }
+
+    /// Whether a finding is reported; records it in the baseline being
+    /// written.
+    fn keep(
+        &mut self,
+        input: &Input,
+        member: Option<&str>,
+        f: &Finding,
+        secret: Option<&[u8]>,
+    ) -> bool {
+        if self
+            .ignore
+            .fingerprints
+            .contains(&f.fingerprint.to_string())
+        {
+            return false;
+        }
+        if self.baseline.is_none() && self.write.is_none() {
+            return true;
+        }
+        let path = self.key_path(input, member);
+        let secret = secret.expect("secrets are captured while a baseline is in use");
+        if let Some(b) = self.write.as_deref_mut() {
+            let key = b.key(secret);
+            b.insert(&f.rule_id, &path, key);
+        }
+        match self.baseline {
+            Some(b) => !b.contains(&f.rule_id, &path, &b.key(secret)),
+            None => true,
+        }
+    }
+}
+
 pub fn run(c: ScanConfig) -> Result<Exit> {
     let mut outcomes = vec![];
     let mut files = vec![];
     let mut read_stdin = false;
+    let output = c.output.as_ref().map(|p| absolute(&c.cwd, p));
     for input in c.inputs {
         match input {
             Input::Stdin => read_stdin = true,
             Input::Path(path) => match fs::metadata(&path) {
-                Ok(meta) if meta.is_dir() => walk(&path, &mut files, &mut outcomes),
+                Ok(meta) if meta.is_dir() => {
+                    walk(&path, &c.ignore, &c.cwd, &mut files, &mut outcomes)
+                }
                 // Named explicitly: scanned whatever it is (a FIFO from
                 // `<(cmd)`, a device); only walks skip special files.
-                Ok(_) => files.push(path),
+                Ok(_) => {
+                    if !c.ignore.excludes(&absolute(&c.cwd, &path), false) {
+                        files.push(path);
+                    }
+                }
                 Err(e) => outcomes.push(failure(Input::Path(path), e)),
             },
         }
     }
     files.sort();
     files.dedup();
+    // The report being written is no input.
+    if let Some(out) = &output {
+        files.retain(|f| absolute(&c.cwd, f) != *out);
+    }
 
     let scanner = &c.scanner;
     let show = c.show_secrets;
+    let capture = show || c.baseline.is_some() || c.write_baseline.is_some();
     let filter = Filter {
         min_confidence: c.min_confidence,
         inline_allow: c.inline_allow,
@@ -163,13 +299,31 @@ pub fn run(c: ScanConfig) -> Result<Exit> {
             .collect()
     });
     let live = live.as_ref();
-    let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    let archives = c.archives;
+    let (out_name, out_file): (String, Box<dyn Write>) = match &c.output {
+        Some(path) => {
+            let file = File::create(path)
+                .with_context(|| format!("{}: cannot create the report file", path_name(path)))?;
+            (path_name(path), Box::new(file))
+        }
+        None => ("<stdout>".to_string(), Box::new(io::stdout().lock())),
+    };
+    let write_error = format!("{out_name}: write error");
+    let mut out = BufWriter::with_capacity(64 * 1024, out_file);
     let mut sink: Box<dyn Sink + '_> = if c.format == secretscan::report::Format::Human {
         Box::new(secretscan::report::HumanWriter::new(&mut out).with_summary(c.summary))
     } else {
         c.format.sink(&mut out)
     };
     let mut progress = Progress::default();
+    let mut write_baseline = c.write_baseline;
+    let mut reporting = Reporting {
+        ignore: &c.ignore,
+        cwd: &c.cwd,
+        show,
+        baseline: c.baseline.as_ref(),
+        write: write_baseline.as_mut().map(|(_, b)| b),
+    };
     // Set when the report ends early (an output error, or the sink asked
     // to stop), so that the file scans stop too.
     let cancel = AtomicBool::new(false);
@@ -181,12 +335,21 @@ pub fn run(c: ScanConfig) -> Result<Exit> {
                 .into_par_iter()
                 .map_init(
                     || vec![0u8; READ_SIZE],
-                    |buf, path| scan_file(scanner, path, filter, show, buf, cancel),
+                    |buf, path| scan_file(scanner, path, filter, capture, archives, buf, cancel),
                 )
                 .collect::<Vec<_>>()
         });
         let streamed = if read_stdin {
-            stream_stdin(scanner, filter, show, live, &mut *sink, &mut progress)
+            stream_stdin(
+                scanner,
+                filter,
+                capture,
+                live,
+                &mut reporting,
+                &mut *sink,
+                &mut progress,
+                &write_error,
+            )
         } else {
             Ok(())
         };
@@ -204,7 +367,7 @@ pub fn run(c: ScanConfig) -> Result<Exit> {
     outcomes.sort_by(|a, b| a.input.cmp(&b.input));
 
     for outcome in &mut outcomes {
-        if let Some(e) = outcome.error.take() {
+        for e in outcome.errors.drain(..) {
             print_error(&e);
             progress.errors = true;
         }
@@ -215,20 +378,42 @@ pub fn run(c: ScanConfig) -> Result<Exit> {
         }
         let path = name(&outcome.input);
         for hit in &outcome.hits {
+            let member = hit.member.as_deref();
+            if !reporting.keep(&outcome.input, member, &hit.finding, hit.secret.as_deref()) {
+                continue;
+            }
+            let shown = if show { hit.secret.as_deref() } else { None };
             if !report(
                 &mut *sink,
                 scanner,
-                &path,
+                member.unwrap_or(&path),
                 &hit.finding,
-                hit.secret.as_deref(),
+                shown,
                 live,
                 &mut progress,
+                &write_error,
             )? {
                 break 'report;
             }
         }
     }
-    sink.finish().context("<stdout>: write error")?;
+    sink.finish().context(write_error.clone())?;
+    drop(sink);
+    out.flush().context(write_error)?;
+    if let Some((file, baseline)) = &write_baseline {
+        if progress.stopped {
+            bail!(
+                "{}: baseline not written: the report ended early",
+                path_name(file)
+            );
+        }
+        baseline.save(file)?;
+        return Ok(if progress.errors {
+            Exit::Error
+        } else {
+            Exit::Clean
+        });
+    }
     Ok(if progress.errors {
         Exit::Error
     } else if progress.found {
@@ -239,6 +424,9 @@ pub fn run(c: ScanConfig) -> Result<Exit> {
 }
 
 /// Writes one finding to `sink`; returns whether to go on.
+// NOTE: each argument is a different piece of the report state; a struct
+// holding them would be built and torn down per finding.
+#[allow(clippy::too_many_arguments)]
 fn report(
     sink: &mut dyn Sink,
     scanner: &Scanner,
@@ -247,6 +435,7 @@ fn report(
     secret: Option<&[u8]>,
     live: Option<&HashSet<Fingerprint>>,
     progress: &mut Progress,
+    write_error: &str,
 ) -> Result<bool> {
     progress.found = true;
     let mut record = Record::new(scanner, path, finding);
@@ -256,7 +445,9 @@ fn report(
     if let Some(secret) = secret {
         record = record.with_secret(secret);
     }
-    let go_on = sink.record(&record).context("<stdout>: write error")?;
+    let go_on = sink
+        .record(&record)
+        .with_context(|| write_error.to_string())?;
     progress.stopped |= !go_on;
     Ok(go_on)
 }
@@ -265,17 +456,21 @@ fn report(
 /// (they come in order) and flushing the output after each read, so that
 /// nothing waits for the end of input and no finding is kept. A read error
 /// is printed (after what was found before it) and recorded in `progress`;
-/// an output error is returned.
+/// an output error is returned. Stdin is not opened as an archive: it is
+/// reported as it streams.
+#[allow(clippy::too_many_arguments)]
 fn stream_stdin(
     scanner: &Scanner,
     filter: Filter,
-    show: bool,
+    capture: bool,
     live: Option<&HashSet<Fingerprint>>,
+    reporting: &mut Reporting<'_>,
     sink: &mut dyn Sink,
     progress: &mut Progress,
+    write_error: &str,
 ) -> Result<()> {
     let path = name(&Input::Stdin);
-    let mut stream = FilteredStream::new(scanner, filter, show);
+    let mut stream = FilteredStream::new(scanner, filter, capture);
     let mut buf = vec![0u8; READ_SIZE];
     let mut stdin = io::stdin().lock();
     let mut emit = |found: Vec<Finding>, progress: &mut Progress| -> Result<bool> {
@@ -284,19 +479,28 @@ fn stream_stdin(
         }
         for mut finding in found {
             let secret = finding.value.take();
+            if !reporting.keep(&Input::Stdin, None, &finding, secret.as_deref()) {
+                continue;
+            }
+            let shown = if reporting.show {
+                secret.as_deref()
+            } else {
+                None
+            };
             if !report(
                 sink,
                 scanner,
                 &path,
                 &finding,
-                secret.as_deref(),
+                shown,
                 live,
                 progress,
+                write_error,
             )? {
                 return Ok(false);
             }
         }
-        sink.flush().context("<stdout>: write error")?;
+        sink.flush().with_context(|| write_error.to_string())?;
         Ok(true)
     };
     loop {
@@ -325,20 +529,38 @@ fn failure(input: Input, e: impl Into<anyhow::Error>) -> Outcome {
     Outcome {
         input,
         hits: vec![],
-        error: Some(error),
+        errors: vec![error],
     }
 }
 
 /// Adds the regular files under `root` to `files`, and an outcome for each
 /// entry that cannot be read. Symbolic links are not followed (a link
 /// inside the tree would scan its target twice, or leave the tree).
-fn walk(root: &Path, files: &mut Vec<PathBuf>, outcomes: &mut Vec<Outcome>) {
+/// Excluded paths (`ignore`) are skipped, directories without descending.
+fn walk(
+    root: &Path,
+    ignore: &Ignore,
+    cwd: &Path,
+    files: &mut Vec<PathBuf>,
+    outcomes: &mut Vec<Outcome>,
+) {
+    let base = absolute(cwd, root);
+    let root_owned = root.to_path_buf();
+    // The walker's filter must own what it uses.
+    let ignore_owned = ignore.clone();
     let walker = WalkBuilder::new(root)
         .standard_filters(false)
         .hidden(false)
-        .filter_entry(|e| {
-            e.depth() == 0
-                || !(e.file_name() == ".git" && e.file_type().is_some_and(|t| t.is_dir()))
+        .filter_entry(move |e| {
+            if e.depth() == 0 {
+                return true;
+            }
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            if e.file_name() == ".git" && is_dir {
+                return false;
+            }
+            let rel = e.path().strip_prefix(&root_owned).unwrap_or(e.path());
+            !ignore_owned.excludes(&base.join(rel), is_dir)
         })
         .build();
     for entry in walker {
@@ -356,7 +578,7 @@ fn walk(root: &Path, files: &mut Vec<PathBuf>, outcomes: &mut Vec<Outcome>) {
                 outcomes.push(Outcome {
                     input: Input::Path(path),
                     hits: vec![],
-                    error: Some(error),
+                    errors: vec![error],
                 });
             }
         }
@@ -397,7 +619,8 @@ fn scan_file(
     scanner: &Scanner,
     path: PathBuf,
     filter: Filter,
-    show: bool,
+    capture: bool,
+    archives: Option<Limits>,
     buf: &mut [u8],
     cancel: &AtomicBool,
 ) -> Outcome {
@@ -409,28 +632,105 @@ fn scan_file(
         return Outcome {
             input,
             hits: vec![],
-            error: None,
+            errors: vec![],
         };
     }
-    let file = match File::open(path) {
+    let mut file = match File::open(path) {
         Ok(f) => f,
         Err(e) => return failure(input, e),
     };
-    let (hits, error) = scan_reader(scanner, &file, filter, show, buf, cancel);
+    let mut head = Vec::with_capacity(archive::SNIFF_LEN);
+    if let Some(limits) = archives {
+        // Only regular files: a FIFO cannot be read twice.
+        let regular = file.metadata().is_ok_and(|m| m.is_file());
+        if regular {
+            if let Err(e) = (&mut file)
+                .take(archive::SNIFF_LEN as u64)
+                .read_to_end(&mut head)
+            {
+                let error = anyhow::Error::new(e).context(format!("{}: read error", name(&input)));
+                return Outcome {
+                    input,
+                    hits: vec![],
+                    errors: vec![error],
+                };
+            }
+            if let Some(kind) = archive::sniff(&head) {
+                return scan_archive(
+                    scanner, input, kind, file, &limits, filter, capture, buf, cancel,
+                );
+            }
+        }
+    }
+    let (hits, error) = scan_reader(
+        scanner,
+        Cursor::new(head).chain(&file),
+        filter,
+        capture,
+        buf,
+        cancel,
+    );
     finish(input, hits, error)
 }
 
+/// Scans every member of an archive; each member's findings are named
+/// `input!member`.
+#[allow(clippy::too_many_arguments)]
+fn scan_archive(
+    scanner: &Scanner,
+    input: Input,
+    kind: archive::Kind,
+    file: File,
+    limits: &Limits,
+    filter: Filter,
+    capture: bool,
+    buf: &mut [u8],
+    cancel: &AtomicBool,
+) -> Outcome {
+    let own = name(&input);
+    let mut hits = vec![];
+    let mut errors = vec![];
+    let mut visit = |member: &str, reader: &mut dyn Read| -> io::Result<()> {
+        let (found, error) = scan_reader(scanner, reader, filter, capture, buf, cancel);
+        let member: Arc<str> = Arc::from(member);
+        hits.extend(found.into_iter().map(|h| Hit {
+            member: Some(member.clone()),
+            ..h
+        }));
+        error.map_or(Ok(()), Err)
+    };
+    archive::walk_file(&own, kind, file, limits, &mut visit, &mut errors);
+    let mut outcome = finish(input, hits, None);
+    outcome
+        .errors
+        .extend(errors.into_iter().map(anyhow::Error::new));
+    outcome
+}
+
 fn finish(input: Input, mut hits: Vec<Hit>, error: Option<io::Error>) -> Outcome {
-    hits.sort_by_key(|h| {
+    hits.sort_by(|a, b| {
         (
-            h.finding.secret.start,
-            h.finding.secret.end,
-            h.finding.rule_index,
+            a.member.as_deref(),
+            a.finding.secret.start,
+            a.finding.secret.end,
+            a.finding.rule_index,
         )
+            .cmp(&(
+                b.member.as_deref(),
+                b.finding.secret.start,
+                b.finding.secret.end,
+                b.finding.rule_index,
+            ))
     });
-    let error =
-        error.map(|e| anyhow::Error::new(e).context(format!("{}: read error", name(&input))));
-    Outcome { input, hits, error }
+    let errors = error
+        .map(|e| anyhow::Error::new(e).context(format!("{}: read error", name(&input))))
+        .into_iter()
+        .collect();
+    Outcome {
+        input,
+        hits,
+        errors,
+    }
 }
 
 /// Scans everything `reader` yields (or until `cancel` is set); on a read
@@ -439,11 +739,11 @@ fn scan_reader(
     scanner: &Scanner,
     mut reader: impl Read,
     filter: Filter,
-    show: bool,
+    capture: bool,
     buf: &mut [u8],
     cancel: &AtomicBool,
 ) -> (Vec<Hit>, Option<io::Error>) {
-    let mut stream = FilteredStream::new(scanner, filter, show);
+    let mut stream = FilteredStream::new(scanner, filter, capture);
     let mut hits = vec![];
     let mut error = None;
     loop {
@@ -467,6 +767,10 @@ fn scan_reader(
 fn collect(hits: &mut Vec<Hit>, found: Vec<Finding>) {
     for mut finding in found {
         let secret = finding.value.take().map(Vec::from);
-        hits.push(Hit { finding, secret });
+        hits.push(Hit {
+            member: None,
+            finding,
+            secret,
+        });
     }
 }

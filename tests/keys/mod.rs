@@ -1,0 +1,48 @@
+//! Test keys assembled at run time (so that no complete token sits in the
+//! repository), shared by the report, input and suppression tests.
+
+#![allow(dead_code)]
+
+use secretscan::validate::{base62, crc32};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_secretscan");
+
+const ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const URL: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+
+/// `n` random-looking characters of `alphabet`, the same for a seed.
+pub fn tail(n: usize, seed: u64, alphabet: &str) -> String {
+    let alphabet = alphabet.as_bytes();
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            let r = x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32;
+            alphabet[(r % alphabet.len() as u64) as usize] as char
+        })
+        .collect()
+}
+
+/// A classic GitHub token with a valid CRC32 checksum (confidence high).
+pub fn github_pat(seed: u64) -> String {
+    let entropy = tail(30, seed, ALNUM);
+    let sum = base62(u64::from(crc32(entropy.as_bytes())), 6);
+    format!("ghp_{entropy}{sum}")
+}
+
+/// An Anthropic API key (confidence medium).
+pub fn anthropic_key(seed: u64) -> String {
+    format!("sk-ant-api03-{}AA", tail(93, seed, URL))
+}
+
+/// `text` as UTF-16LE bytes.
+pub fn utf16le(text: &str) -> Vec<u8> {
+    text.encode_utf16().flat_map(u16::to_le_bytes).collect()
+}
+
+/// Whether `needle` occurs in `hay`.
+pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
