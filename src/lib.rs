@@ -41,6 +41,7 @@
 pub mod compile;
 pub mod error;
 mod finding;
+pub mod git;
 mod matcher;
 pub mod oracle;
 mod prefilter;

@@ -84,11 +84,12 @@ impl Format {
 /// `rule_name`, `line`, `column` (both 1-based), `offset` and `end` (the
 /// secret's byte span), `fingerprint`, `preview`, `confidence` (`high`,
 /// `medium` or `low`), `validation` (`checksum` or `structure`, only when
-/// an offline check passed), and `secret` only when [`Record::secret`] is
-/// set.
+/// an offline check passed), `secret` only when [`Record::secret`] is
+/// set, and `commit` (see [`CommitInfo`]) only for a finding in git history.
 #[derive(Clone, Copy, Debug)]
 pub struct Record<'a> {
-    /// The input's name as shown to the user: a path, or `<stdin>`.
+    /// The input's name as shown to the user: a path (in git history, the
+    /// path in the commit's tree), or `<stdin>`.
     pub path: &'a str,
     /// The rule's human-readable name.
     pub rule_name: &'a str,
@@ -97,6 +98,31 @@ pub struct Record<'a> {
     /// The secret's bytes, to be printed; `None` (the default) keeps the
     /// secret out of the report.
     pub secret: Option<&'a [u8]>,
+    /// The commit that introduced the finding, for findings in git history;
+    /// `None` (the default) otherwise.
+    pub commit: Option<&'a CommitInfo>,
+}
+
+/// Where a finding in git history came from: the commit that introduced it
+/// (the first in history order whose tree has the secret at the record's
+/// path) and the blob that carries it. In JSON, the record's `commit`
+/// object with these fields.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CommitInfo {
+    /// The commit's full hexadecimal id.
+    pub id: String,
+    /// The author's name.
+    pub author: String,
+    /// The author's email address.
+    pub email: String,
+    /// The author date, ISO 8601 (`2024-05-01T12:00:00+02:00`).
+    pub date: String,
+    /// How many other commits, later in history order, carry the same
+    /// secret at the same path (0: it was removed in the next commit).
+    pub later_commits: u64,
+    /// The full hexadecimal id of the blob that holds the secret (the one
+    /// to strip when rewriting history).
+    pub blob: String,
 }
 
 impl<'a> Record<'a> {
@@ -112,6 +138,15 @@ impl<'a> Record<'a> {
             rule_name,
             finding,
             secret: None,
+            commit: None,
+        }
+    }
+
+    /// The same record, attributed to a commit in git history.
+    pub fn with_commit(self, commit: &'a CommitInfo) -> Record<'a> {
+        Record {
+            commit: Some(commit),
+            ..self
         }
     }
 
@@ -209,6 +244,12 @@ impl<W: Write> Sink for HumanWriter<W> {
         let f = r.finding;
         self.line.clear();
         // Writing into a String cannot fail.
+        if let Some(commit) = r.commit {
+            // `commit:path:line:col`, as `git grep` names a line in a
+            // revision; the id is hex, nothing to escape.
+            let short = commit.id.get(..12).unwrap_or(&commit.id);
+            let _ = write!(self.line, "{short}:");
+        }
         let _ = write!(
             self.line,
             "{}:{}:{} {} {} {}",
@@ -253,6 +294,8 @@ struct JsonRecord<'a> {
     validation: Option<Validation>,
     #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commit: Option<&'a CommitInfo>,
 }
 
 impl<'a> JsonRecord<'a> {
@@ -273,6 +316,7 @@ impl<'a> JsonRecord<'a> {
             // NOTE: JSON strings are Unicode, so a secret that is not UTF-8
             // (rare: rules match text) shows its bad bytes as U+FFFD.
             secret: r.secret.map(String::from_utf8_lossy),
+            commit: r.commit,
         }
     }
 }

@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
+use secretscan::git::Revisions;
 use secretscan::report::Format;
 use secretscan::rules::Confidence;
 use secretscan::Scanner;
@@ -32,6 +33,18 @@ pub enum Config {
     CheckRules {
         scanner: Scanner,
     },
+    Git(GitConfig),
+}
+
+#[derive(Debug)]
+pub struct GitConfig {
+    pub scanner: Scanner,
+    pub repo: PathBuf,
+    pub revisions: Revisions,
+    pub format: Format,
+    pub show_secrets: bool,
+    pub min_confidence: Confidence,
+    pub inline_allow: bool,
 }
 
 /// An input to read: stdin or a path.
@@ -100,6 +113,25 @@ impl Config {
                     inline_allow: !a.no_inline_allow,
                 })
             }
+            args::Command::Git(a) => Config::Git(GitConfig {
+                scanner: build_scanner(&cli.rules)?,
+                revisions: match (a.staged, a.range, a.since_commit, a.branch) {
+                    (true, ..) => Revisions::Staged,
+                    (false, Some(range), ..) => Revisions::Range(range),
+                    (false, None, Some(rev), branch) => Revisions::Since { rev, branch },
+                    (false, None, None, Some(branch)) => Revisions::Branch(branch),
+                    (false, None, None, None) => Revisions::All,
+                },
+                repo: a.repo,
+                format: match a.format {
+                    ScanFormat::Human => Format::Human,
+                    ScanFormat::Json => Format::Json,
+                    ScanFormat::Jsonl => Format::Jsonl,
+                },
+                show_secrets: a.show_secrets,
+                min_confidence: a.min_confidence,
+                inline_allow: !a.no_inline_allow,
+            }),
             args::Command::Redact(a) => Config::Redact(RedactConfig {
                 scanner: build_scanner(&cli.rules)?,
                 input: a.file.map_or(Input::Stdin, to_input),
