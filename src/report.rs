@@ -571,6 +571,32 @@ mod tests {
     }
 
     #[test]
+    fn a_commit_prefixes_human_lines_and_is_an_object_in_json() {
+        let (scanner, f) = demo();
+        let commit = CommitInfo {
+            id: "0123456789abcdef0123456789abcdef01234567".into(),
+            author: "Ann".into(),
+            email: "ann@example.com".into(),
+            date: "2024-05-01T12:00:00+02:00".into(),
+            later_commits: 3,
+            blob: "89abcdef0123456789abcdef0123456789abcdef".into(),
+        };
+        let record = Record::new(&scanner, "src/a.rs", &f).with_commit(&commit);
+        assert_eq!(
+            render(Format::Human, &[record]),
+            "0123456789ab:src/a.rs:2:4 demo-key medium demo…\n"
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(render(Format::Jsonl, &[record]).trim()).unwrap();
+        assert_eq!(v["path"], "src/a.rs");
+        assert_eq!(v["commit"]["id"], commit.id.as_str());
+        assert_eq!(v["commit"]["later_commits"], 3);
+        assert_eq!(v["commit"]["blob"], commit.blob.as_str());
+        let plain = render(Format::Jsonl, &[Record::new(&scanner, "x", &f)]);
+        assert!(!plain.contains("commit"), "{plain}");
+    }
+
+    #[test]
     fn json_flushed_mid_report_is_an_open_array_then_a_whole_one() {
         let (scanner, f) = demo();
         let mut out = Vec::new();

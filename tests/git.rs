@@ -507,3 +507,91 @@ fn a_corrupt_object_is_named_and_the_rest_is_still_scanned() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains(path), "{}", run.stderr);
 }
+
+/// Runs the `git` binary in `dir`; `None` when git is not installed (the
+/// other tests need no git; packing a repository does).
+fn git(dir: &Path, args: &[&str]) -> Option<()> {
+    let status = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .ok()?;
+    assert!(status.success(), "git {args:?} failed");
+    Some(())
+}
+
+#[test]
+fn packed_history_gives_the_same_report_and_names_a_corrupt_packed_blob() {
+    let mut repo = Repo::new();
+    let mut parent = vec![];
+    let mut files: Vec<(String, String)> = vec![];
+    // Enough versions of a file for git to store deltas.
+    let body: String = (0..200)
+        .map(|i| format!("line {i} of the settings\n"))
+        .collect();
+    for i in 0..12u64 {
+        let mut text = body.clone();
+        text.push_str(&format!("VERSION={i}\n"));
+        if i == 3 || i == 4 {
+            text.push_str(&format!("GITHUB_TOKEN={}\n", github_pat(20)));
+        }
+        files.retain(|(p, _)| p != "settings.env");
+        files.push(("settings.env".into(), text));
+        if i == 6 {
+            files.push(("other/key.txt".into(), format!("{}\n", github_pat(21))));
+        }
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, c)| (p.as_str(), c.as_str()))
+            .collect();
+        let c = repo.commit("main", "Ann", &refs, &parent);
+        parent = vec![c];
+    }
+    let (loose_code, loose) = scan(&repo, &[]);
+    assert_eq!(loose_code, 1);
+    assert_eq!(loose.len(), 2, "{loose:#?}");
+    assert_eq!(loose[0]["commit"]["later_commits"], 1);
+
+    if git(repo.path(), &["repack", "-a", "-d", "-q"]).is_none() {
+        eprintln!("git not installed: packed-repository checks skipped");
+        return;
+    }
+    git(repo.path(), &["prune-packed"]).unwrap();
+    assert_eq!(scan(&repo, &[]), (loose_code, loose.clone()));
+
+    // Garble the middle of the packed blob that holds the second key.
+    let blob = repo.blob(&format!("{}\n", github_pat(21)));
+    let pack_dir = repo.path().join(".git/objects/pack");
+    let idx = fs::read_dir(&pack_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "idx"))
+        .unwrap();
+    let index = gix::odb::pack::index::File::at(&idx, gix::hash::Kind::Sha1).unwrap();
+    let offset = index.pack_offset_at_index(index.lookup(blob).unwrap()) as usize;
+    let pack = idx.with_extension("pack");
+    let mut bytes = fs::read(&pack).unwrap();
+    for b in &mut bytes[offset + 4..offset + 24] {
+        *b ^= 0x5a;
+    }
+    let mut perms = fs::metadata(&pack).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    fs::set_permissions(&pack, perms).unwrap();
+    fs::write(&pack, bytes).unwrap();
+
+    let path = repo.path().to_str().unwrap();
+    let run = run(&["git", path, "--format", "jsonl"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "{path}: cannot read blob {blob} (at other/key.txt in commit "
+        )),
+        "{}",
+        run.stderr
+    );
+    // The other key is still found.
+    assert!(run.stdout.contains("settings.env"), "{}", run.stdout);
+}
