@@ -21,10 +21,19 @@
 //!    children, older commit dates first where the graph leaves a choice.
 //! 2. One thread walks each commit's tree in that order, skipping every
 //!    tree and blob id it has seen before (an unchanged directory costs one
-//!    lookup), and hands each blob id it sees for the first time to worker
-//!    threads, which decompress and scan it. Each distinct blob is read and
-//!    scanned exactly once, whatever number of commits and paths carry it.
-//! 3. Only when something was found, the trees are walked a second time
+//!    lookup), and lists each blob the first time it meets it. Each
+//!    distinct blob is scanned exactly once, whatever number of commits and
+//!    paths carry it.
+//! 3. The blobs are decompressed and scanned on all threads. Packs are
+//!    decoded whole, front to back (gitoxide's delta-tree traversal: each
+//!    delta is applied once to its decoded base, instead of its chain being
+//!    re-inflated for every blob read in history order); with every ref
+//!    selected this starts at once, alongside steps 1 and 2, and blobs no
+//!    ref reaches are dropped from the report. A short range reads its few
+//!    blobs one by one instead. Loose objects, and any object a pack could
+//!    not decode, are read one by one, so errors name the object, its path
+//!    and commit.
+//! 4. Only when something was found, the trees are walked a second time
 //!    (memoised per tree id, so each distinct tree is read once) to find,
 //!    for each blob with findings and each path it sits at, the first
 //!    commit in history order that has it there, and how many commits do.
@@ -42,13 +51,16 @@
 //!
 //! # Memory usage
 //!
-//! The ids of the distinct trees and blobs seen (about 40 bytes each), one
-//! small record per commit, and per worker thread the blob it is scanning:
-//! a blob is decompressed whole (as git itself does), so a history with a
-//! 1 GiB file needs 1 GiB while that blob is scanned. Blobs larger than
-//! [`HistoryScan::large_blob`] are scanned through the stream API and their
-//! buffer is released afterwards. Findings are kept until the end (they are
-//! sorted into history order).
+//! The ids of the distinct trees and blobs seen, with the path where each
+//! blob was first met (about 100 bytes per blob), one small record per
+//! commit, gitoxide's delta tree of each pack decoded whole (tens of bytes
+//! per object, plus the bases of the deltas being applied), and per worker
+//! thread the blob it is scanning: a blob is decompressed whole (as git
+//! itself does), so a history with a 1 GiB file needs 1 GiB while that blob
+//! is scanned. Blobs larger than [`HistoryScan::large_blob`] are scanned
+//! through the stream API. Packs are memory-mapped, so the pages read count
+//! in the resident size while they are cached. Findings are kept until the
+//! end (they are sorted into history order).
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -1293,17 +1305,36 @@ fn attribute(
         repo,
         wanted: &wanted,
         memo: Default::default(),
+        names: HashMap::new(),
+        name_list: vec![],
+        places: vec![],
+        place_ids: HashMap::new(),
         buf: vec![],
     };
-    let mut seen: HashMap<(u32, Rc<[u8]>), Occurrence> = HashMap::new();
+    // Per place id (a blob at a path from the root): its first commit and
+    // count. Counting is a few integer bumps per commit; paths are built
+    // once per place, below.
+    let mut occurrences: Vec<Option<Occurrence>> = vec![];
     for (position, &i) in order.iter().enumerate() {
-        for (blob, path) in contents.of(commits[i].tree, 0).iter() {
-            seen.entry((*blob, path.clone()))
-                .and_modify(|o| o.commits += 1)
-                .or_insert(Occurrence {
-                    first: position,
-                    commits: 1,
-                });
+        let placed = contents.of(commits[i].tree, 0);
+        occurrences.resize(contents.places.len(), None);
+        for &place in placed.iter() {
+            match &mut occurrences[place as usize] {
+                Some(o) => o.commits += 1,
+                none => {
+                    *none = Some(Occurrence {
+                        first: position,
+                        commits: 1,
+                    })
+                }
+            }
+        }
+    }
+    let mut seen: HashMap<(u32, Rc<[u8]>), Occurrence> = HashMap::new();
+    for (place, occurrence) in occurrences.iter().enumerate() {
+        if let Some(occurrence) = occurrence {
+            let (blob, path) = contents.resolve(place as u32);
+            seen.insert((blob, Rc::from(&path[..])), *occurrence);
         }
     }
     drop(contents);
@@ -1406,27 +1437,79 @@ fn attribute(
     out.into_iter().map(|(_, f)| f).collect()
 }
 
-/// Wanted blobs (indices) with their paths below a tree.
-type Placed = Rc<[(u32, Rc<[u8]>)]>;
+/// Wanted blobs placed below a tree: ids into [`Contents::places`].
+type Placed = Rc<[u32]>;
 
-/// The wanted blobs under each tree, with their paths relative to it;
+/// A wanted blob at a path relative to some tree: the blob in an entry of
+/// that tree, or a place in a subtree under a name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Place {
+    Blob { name: u32, blob: u32 },
+    Under { name: u32, place: u32 },
+}
+
+/// The wanted blobs under each tree, as interned places (so a path is
+/// built from integers, not strings, however many trees share it);
 /// memoised per tree id.
 struct Contents<'a> {
     repo: &'a gix::Repository,
     wanted: &'a gix::hashtable::HashMap<ObjectId, u32>,
     memo: gix::hashtable::HashMap<ObjectId, Placed>,
+    names: HashMap<BString, u32>,
+    name_list: Vec<BString>,
+    places: Vec<Place>,
+    place_ids: HashMap<Place, u32>,
     buf: Vec<u8>,
 }
 
 impl Contents<'_> {
+    fn name(&mut self, name: &BStr) -> u32 {
+        if let Some(&id) = self.names.get(name) {
+            return id;
+        }
+        let id = self.name_list.len() as u32;
+        self.name_list.push(name.to_owned());
+        self.names.insert(name.to_owned(), id);
+        id
+    }
+
+    fn place(&mut self, place: Place) -> u32 {
+        let next = self.places.len() as u32;
+        let id = *self.place_ids.entry(place).or_insert(next);
+        if id == next {
+            self.places.push(place);
+        }
+        id
+    }
+
+    /// The blob and full path (from the tree it was placed under) of a
+    /// place.
+    fn resolve(&self, mut place: u32) -> (u32, BString) {
+        let mut path = BString::default();
+        loop {
+            match self.places[place as usize] {
+                Place::Blob { name, blob } => {
+                    path.push_str(&self.name_list[name as usize]);
+                    return (blob, path);
+                }
+                Place::Under { name, place: inner } => {
+                    path.push_str(&self.name_list[name as usize]);
+                    path.push_byte(b'/');
+                    place = inner;
+                }
+            }
+        }
+    }
+
     fn of(&mut self, tree: ObjectId, depth: usize) -> Placed {
         if let Some(found) = self.memo.get(&tree) {
             return found.clone();
         }
-        let mut found: Vec<(u32, Rc<[u8]>)> = vec![];
+        let mut found: Vec<u32> = vec![];
         // The first walk reported unreadable or too deep trees already.
         if depth <= MAX_DEPTH {
             let mut subtrees = vec![];
+            let mut blobs = vec![];
             if let Ok(Some(data)) = self.repo.objects.try_find(&tree, &mut self.buf) {
                 if data.kind == Kind::Tree {
                     for entry in gix::objs::TreeRefIter::from_bytes(data.data) {
@@ -1435,15 +1518,24 @@ impl Contents<'_> {
                             subtrees.push((entry.filename.to_owned(), entry.oid.to_owned()));
                         } else if entry.mode.is_blob_or_symlink() {
                             if let Some(&blob) = self.wanted.get(entry.oid) {
-                                found.push((blob, Rc::from(entry.filename.as_bytes())));
+                                blobs.push((entry.filename.to_owned(), blob));
                             }
                         }
                     }
                 }
             }
+            for (name, blob) in blobs {
+                let name = self.name(name.as_bstr());
+                found.push(self.place(Place::Blob { name, blob }));
+            }
             for (name, id) in subtrees {
-                for (blob, path) in self.of(id, depth + 1).iter() {
-                    found.push((*blob, Rc::from(&join(name.as_bstr(), path.as_bstr())[..])));
+                let inner = self.of(id, depth + 1);
+                if inner.is_empty() {
+                    continue;
+                }
+                let name = self.name(name.as_bstr());
+                for &place in inner.iter() {
+                    found.push(self.place(Place::Under { name, place }));
                 }
             }
         }
