@@ -13,8 +13,8 @@ use std::thread;
 use std::time::Duration;
 
 use assert_cmd::Command;
-use secretscan::validate::{base62, crc32};
 use tempfile::TempDir;
+use secretscan::validate::{base62, crc32};
 
 const BIN: &str = env!("CARGO_BIN_EXE_secretscan");
 
@@ -383,10 +383,7 @@ fn scan_human_line_is_path_line_col_rule_preview() {
         .arg(&file)
         .assert()
         .code(1)
-        .stdout(format!(
-            "{}:2:14 anthropic-api-key medium sk-a…\n",
-            file.display()
-        ));
+        .stdout(format!("{}:2:14 anthropic-api-key medium sk-a…\n", file.display()));
 }
 
 #[test]
