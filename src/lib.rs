@@ -43,6 +43,7 @@ pub mod baseline;
 pub mod compile;
 pub mod error;
 mod finding;
+pub mod git;
 pub mod known;
 mod matcher;
 pub mod oracle;

@@ -95,10 +95,12 @@ impl Format {
 /// set. A token that carries lifetime facts adds `token` (its `kind`,
 /// `temporary`, and the JWT's `alg`, `iss`, `sub`, `issued_at`,
 /// `expires_at` in seconds), `expires_at` (RFC 3339) and `expired`; a
-/// record checked against the known values adds `live`.
+/// record checked against the known values adds `live`; a finding in git
+/// history adds `commit` (see [`CommitInfo`]).
 #[derive(Clone, Copy, Debug)]
 pub struct Record<'a> {
-    /// The input's name as shown to the user: a path, or `<stdin>`.
+    /// The input's name as shown to the user: a path (in git history, the
+    /// path in the commit's tree), or `<stdin>`.
     pub path: &'a str,
     /// The rule's human-readable name.
     pub rule_name: &'a str,
@@ -115,6 +117,31 @@ pub struct Record<'a> {
     /// Whether the value is a currently known secret; `None` (the default)
     /// when it was not checked.
     pub live: Option<bool>,
+    /// The commit that introduced the finding, for findings in git history;
+    /// `None` (the default) otherwise.
+    pub commit: Option<&'a CommitInfo>,
+}
+
+/// Where a finding in git history came from: the commit that introduced it
+/// (the first in history order whose tree has the secret at the record's
+/// path) and the blob that carries it. In JSON, the record's `commit`
+/// object with these fields.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CommitInfo {
+    /// The commit's full hexadecimal id.
+    pub id: String,
+    /// The author's name.
+    pub author: String,
+    /// The author's email address.
+    pub email: String,
+    /// The author date, ISO 8601 (`2024-05-01T12:00:00+02:00`).
+    pub date: String,
+    /// How many other commits, later in history order, carry the same
+    /// secret at the same path (0: it was removed in the next commit).
+    pub later_commits: u64,
+    /// The full hexadecimal id of the blob that holds the secret (the one
+    /// to strip when rewriting history).
+    pub blob: String,
 }
 
 impl<'a> Record<'a> {
@@ -132,6 +159,7 @@ impl<'a> Record<'a> {
             secret: None,
             rotate,
             live: None,
+            commit: None,
         }
     }
 
@@ -140,6 +168,14 @@ impl<'a> Record<'a> {
     pub fn with_live(self, live: bool) -> Record<'a> {
         Record {
             live: Some(live),
+            ..self
+        }
+    }
+
+    /// The same record, attributed to a commit in git history.
+    pub fn with_commit(self, commit: &'a CommitInfo) -> Record<'a> {
+        Record {
+            commit: Some(commit),
             ..self
         }
     }
@@ -272,6 +308,12 @@ impl<W: Write> Sink for HumanWriter<W> {
         let f = r.finding;
         self.line.clear();
         // Writing into a String cannot fail.
+        if let Some(commit) = r.commit {
+            // `commit:path:line:col`, as `git grep` names a line in a
+            // revision; the id is hex, nothing to escape.
+            let short = commit.id.get(..12).unwrap_or(&commit.id);
+            let _ = write!(self.line, "{short}:");
+        }
         let _ = write!(
             self.line,
             "{}:{}:{} {} {} {}",
@@ -381,6 +423,8 @@ struct JsonRecord<'a> {
     expired: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     live: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commit: Option<&'a CommitInfo>,
 }
 
 impl<'a> JsonRecord<'a> {
@@ -409,6 +453,7 @@ impl<'a> JsonRecord<'a> {
                 .map(triage::rfc3339),
             expired: f.token.as_ref().and_then(|t| t.expired()),
             live: r.live,
+            commit: r.commit,
         }
     }
 }
@@ -673,6 +718,32 @@ mod tests {
             Fingerprint::of(b"demo_abcdefghijkl").to_string()
         );
         assert!(v[0].get("secret").is_none());
+    }
+
+    #[test]
+    fn a_commit_prefixes_human_lines_and_is_an_object_in_json() {
+        let (scanner, f) = demo();
+        let commit = CommitInfo {
+            id: "0123456789abcdef0123456789abcdef01234567".into(),
+            author: "Ann".into(),
+            email: "ann@example.com".into(),
+            date: "2024-05-01T12:00:00+02:00".into(),
+            later_commits: 3,
+            blob: "89abcdef0123456789abcdef0123456789abcdef".into(),
+        };
+        let record = Record::new(&scanner, "src/a.rs", &f).with_commit(&commit);
+        assert_eq!(
+            render(Format::Human, &[record]),
+            "0123456789ab:src/a.rs:2:4 demo-key medium demo…\n"
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(render(Format::Jsonl, &[record]).trim()).unwrap();
+        assert_eq!(v["path"], "src/a.rs");
+        assert_eq!(v["commit"]["id"], commit.id.as_str());
+        assert_eq!(v["commit"]["later_commits"], 3);
+        assert_eq!(v["commit"]["blob"], commit.blob.as_str());
+        let plain = render(Format::Jsonl, &[Record::new(&scanner, "x", &f)]);
+        assert!(!plain.contains("commit"), "{plain}");
     }
 
     #[test]

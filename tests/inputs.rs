@@ -158,13 +158,14 @@ fn archives_are_opened_at_any_depth_and_members_named() {
     want.sort();
     assert_eq!(got, want, "{stderr}");
 
-    // --no-archives: nothing is opened; a stored member is still plain
-    // bytes of the zip, reported under the zip's own name.
+    // --no-archives: nothing is opened; a tar member is still plain bytes
+    // of the tar, reported under the tar's own name. (Whether a deflated
+    // zip member shows its bytes depends on the deflate encoder: not
+    // asserted.)
     let (report, code, _) = scan_json(p, &["--no-archives", "."]);
     assert_eq!(code, 1);
     let paths: Vec<String> = places(&report).into_iter().map(|p| p.0).collect();
-    assert!(paths.contains(&"./a.zip".to_string()), "{paths:?}");
-    assert!(paths.contains(&"./b.tar".to_string()));
+    assert!(paths.contains(&"./b.tar".to_string()), "{paths:?}");
     assert!(paths.iter().all(|p| !p.contains('!')), "{paths:?}");
 }
 

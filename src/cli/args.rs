@@ -100,6 +100,19 @@ pub enum Command {
     /// Print how to revoke and replace the kind of key a rule finds (or,
     /// for `known`, a value from a secret store).
     Explain(ExplainArgs),
+    /// Report the secrets in a git repository's history.
+    ///
+    /// Reads the repository itself (no `git` needed). By default every
+    /// blob reachable from any branch, tag, other reference or HEAD is
+    /// scanned, each distinct blob once. Each finding is reported once per
+    /// secret and path, at the commit that introduced it (with its author,
+    /// date and how many later commits still carry it), even when a later
+    /// commit deleted it: the history still holds it.
+    ///
+    /// Exit status: 0 when nothing was found, 1 when secrets were found, 2
+    /// when an error occurred (not a repository, an unreadable object),
+    /// whatever was found.
+    Git(GitArgs),
 }
 
 #[derive(Debug, Args)]
@@ -117,6 +130,42 @@ pub enum MarkerArg {
     /// `[REDACTED:<rule-id>:<first 8 hex digits of the fingerprint>]`.
     #[value(name = "label+fp")]
     LabelFp,
+}
+
+#[derive(Debug, Args)]
+pub struct GitArgs {
+    /// The repository: a work tree, a directory inside one, or a (bare)
+    /// git directory.
+    #[arg(value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
+    /// Scan only the commits reachable from this branch (or any revision).
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["range", "staged"])]
+    pub branch: Option<String>,
+    /// Scan only the commits made since REV (those not reachable from it).
+    #[arg(long, value_name = "REV", conflicts_with_all = ["range", "staged"])]
+    pub since_commit: Option<String>,
+    /// Scan only the commits reachable from B and not from A (a push).
+    #[arg(long, value_name = "A..B", conflicts_with = "staged")]
+    pub range: Option<String>,
+    /// Scan what is staged: the index's files that differ from HEAD (for a
+    /// pre-commit hook).
+    #[arg(long)]
+    pub staged: bool,
+    /// The report format.
+    #[arg(long, value_enum, default_value_t = ScanFormat::Human)]
+    pub format: ScanFormat,
+    /// Print each secret's value too. By default, only a masked preview
+    /// and a fingerprint are shown.
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Report only findings at or above this confidence (`high`, `medium`,
+    /// `low`), as for `scan`.
+    #[arg(long, value_name = "LEVEL", default_value = "medium", value_parser = parse_confidence)]
+    pub min_confidence: Confidence,
+    /// Report findings on lines marked `secretscan:allow` (and the other
+    /// markers `scan` honours) too.
+    #[arg(long)]
+    pub no_inline_allow: bool,
 }
 
 #[derive(Debug, Args)]

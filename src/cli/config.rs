@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+use secretscan::git::Revisions;
 use std::time::{Duration, SystemTime};
 
 use anyhow::{bail, Context, Result};
@@ -47,6 +48,18 @@ pub enum Config {
         scanner: Scanner,
         rule_ids: Vec<String>,
     },
+    Git(GitConfig),
+}
+
+#[derive(Debug)]
+pub struct GitConfig {
+    pub scanner: Scanner,
+    pub repo: PathBuf,
+    pub revisions: Revisions,
+    pub format: Format,
+    pub show_secrets: bool,
+    pub min_confidence: Confidence,
+    pub inline_allow: bool,
 }
 
 /// An input to read: stdin or a path.
@@ -230,6 +243,26 @@ impl Config {
                     status: a.status,
                 })
             }
+            args::Command::Git(a) => Config::Git(GitConfig {
+                scanner: build_scanner(&cli.rules)?,
+                revisions: match (a.staged, a.range, a.since_commit, a.branch) {
+                    (true, ..) => Revisions::Staged,
+                    (false, Some(range), ..) => Revisions::Range(range),
+                    (false, None, Some(rev), branch) => Revisions::Since { rev, branch },
+                    (false, None, None, Some(branch)) => Revisions::Branch(branch),
+                    (false, None, None, None) => Revisions::All,
+                },
+                repo: a.repo,
+                format: match a.format {
+                    ScanFormat::Human => Format::Human,
+                    ScanFormat::Json => Format::Json,
+                    ScanFormat::Jsonl => Format::Jsonl,
+                    ScanFormat::Sarif => Format::Sarif,
+                },
+                show_secrets: a.show_secrets,
+                min_confidence: a.min_confidence,
+                inline_allow: !a.no_inline_allow,
+            }),
             args::Command::Fingerprint => Config::Fingerprint {
                 fingerprinter: fingerprinter(&cli.fingerprints)?,
             },

@@ -1,5 +1,5 @@
 //! The command-line front end: parse ([`args`]), validate ([`config`]),
-//! run ([`scan`], [`redact`], [`rules`]), and map the outcome to an
+//! run ([`scan`], [`git`], [`redact`], [`rules`]), and map the outcome to an
 //! [`Exit`] code.
 //!
 //! Errors are `anyhow` chains printed as `secretscan: error: a: b: c`. A
@@ -9,6 +9,7 @@
 mod args;
 mod config;
 mod explain;
+mod git;
 mod input;
 mod project;
 mod redact;
@@ -78,6 +79,7 @@ fn run(config: Config) -> anyhow::Result<Exit> {
         Config::CheckRules { scanner } => rules::check(&scanner),
         Config::Fingerprint { fingerprinter } => explain::fingerprint(&fingerprinter),
         Config::Explain { scanner, rule_ids } => explain::explain(&scanner, &rule_ids),
+        Config::Git(c) => git::run(c),
     }
 }
 

@@ -1,0 +1,597 @@
+//! `secretscan git` end to end, on real repositories built in temp dirs
+//! with gitoxide (no `git` binary needed): attribution to the introducing
+//! commit, deleted keys, one blob at two paths, branches, merges, ranges,
+//! the index, and corrupt repositories.
+//!
+//! Test keys are assembled at run time, so no complete token sits in this
+//! file.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+use gix::bstr::BString;
+use gix::ObjectId;
+use secretscan::validate::{base62, crc32};
+use serde_json::Value;
+use tempfile::TempDir;
+
+const BIN: &str = env!("CARGO_BIN_EXE_secretscan");
+const ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/// `n` random-looking characters of `alphabet`, the same on every run.
+fn tail(n: usize, seed: u64, alphabet: &str) -> String {
+    let alphabet = alphabet.as_bytes();
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x >> 12;
+            x ^= x << 25;
+            x ^= x >> 27;
+            let r = x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32;
+            alphabet[(r % alphabet.len() as u64) as usize] as char
+        })
+        .collect()
+}
+
+/// A classic GitHub token with a valid checksum (found at `high`).
+fn github_pat(seed: u64) -> String {
+    let entropy = tail(30, seed, ALNUM);
+    let sum = base62(u64::from(crc32(entropy.as_bytes())), 6);
+    format!("ghp_{entropy}{sum}")
+}
+
+/// A repository in a temp dir, written with gitoxide.
+struct Repo {
+    dir: TempDir,
+    repo: gix::Repository,
+    /// The next commit's time: each commit is 100 s after the last.
+    time: i64,
+}
+
+impl Repo {
+    fn new() -> Repo {
+        let dir = TempDir::new().unwrap();
+        let repo = gix::init(dir.path()).unwrap();
+        Repo {
+            dir,
+            repo,
+            time: 1_700_000_000,
+        }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn blob(&self, content: &str) -> ObjectId {
+        self.repo.write_blob(content.as_bytes()).unwrap().detach()
+    }
+
+    /// Writes the tree of `files` (`dir/name` paths) and returns its id.
+    fn tree(&self, files: &[(&str, &str)]) -> ObjectId {
+        // name -> (file content | subdirectory entries)
+        let mut here: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+        let mut blobs: BTreeMap<String, String> = BTreeMap::new();
+        for (path, content) in files {
+            match path.split_once('/') {
+                Some((dir, rest)) => here
+                    .entry(dir.to_string())
+                    .or_default()
+                    .push((rest.to_string(), content.to_string())),
+                None => {
+                    blobs.insert(path.to_string(), content.to_string());
+                }
+            }
+        }
+        let mut entries = vec![];
+        for (name, content) in blobs {
+            entries.push(gix::objs::tree::Entry {
+                mode: gix::objs::tree::EntryKind::Blob.into(),
+                filename: BString::from(name),
+                oid: self.blob(&content),
+            });
+        }
+        for (name, sub) in here {
+            let sub: Vec<(&str, &str)> =
+                sub.iter().map(|(p, c)| (p.as_str(), c.as_str())).collect();
+            entries.push(gix::objs::tree::Entry {
+                mode: gix::objs::tree::EntryKind::Tree.into(),
+                filename: BString::from(name),
+                oid: self.tree(&sub),
+            });
+        }
+        // Git's order: by name, with a directory compared as `name/`.
+        entries.sort();
+        let tree = gix::objs::Tree { entries };
+        self.repo.write_object(&tree).unwrap().detach()
+    }
+
+    /// Commits `files` as the whole tree on `branch`, after `parents`.
+    fn commit(
+        &mut self,
+        branch: &str,
+        author: &str,
+        files: &[(&str, &str)],
+        parents: &[ObjectId],
+    ) -> ObjectId {
+        let tree = self.tree(files);
+        self.time += 100;
+        let signature = gix::actor::Signature {
+            name: author.into(),
+            email: format!("{}@example.com", author.to_lowercase()).into(),
+            time: gix::date::Time::new(self.time, 3600),
+        };
+        let mut time = gix::date::parse::TimeBuf::default();
+        let mut time2 = gix::date::parse::TimeBuf::default();
+        self.repo
+            .commit_as(
+                signature.to_ref(&mut time),
+                signature.to_ref(&mut time2),
+                format!("refs/heads/{branch}").as_str(),
+                format!("commit by {author}"),
+                tree,
+                parents.iter().copied(),
+            )
+            .unwrap()
+            .detach()
+    }
+
+    /// Stages exactly `files` (the index is replaced).
+    fn stage(&self, files: &[(&str, &str)]) {
+        use gix::index::entry::{Flags, Mode, Stat};
+        let mut state = gix::index::State::new(gix::hash::Kind::Sha1);
+        for (path, content) in files {
+            let id = self.blob(content);
+            state.dangerously_push_entry(
+                Stat::default(),
+                id,
+                Flags::empty(),
+                Mode::FILE,
+                (*path).into(),
+            );
+        }
+        state.sort_entries();
+        let mut file = gix::index::File::from_state(state, self.repo.index_path());
+        file.write(Default::default()).unwrap();
+    }
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(args: &[&str]) -> Run {
+    let out = Command::new(BIN).args(args).output().unwrap();
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    };
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    run
+}
+
+/// `secretscan git REPO --format jsonl ARGS…`: exit code and records.
+fn scan(repo: &Repo, args: &[&str]) -> (i32, Vec<Value>) {
+    let path = repo.path().to_str().unwrap();
+    let mut argv = vec!["git", path, "--format", "jsonl"];
+    argv.extend_from_slice(args);
+    let run = run(&argv);
+    let records = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (run.code, records)
+}
+
+fn commit_of(record: &Value) -> String {
+    record["commit"]["id"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn a_deleted_key_is_reported_at_the_commit_that_added_it() {
+    let mut repo = Repo::new();
+    let key = github_pat(1);
+    let c1 = repo.commit("main", "Ann", &[("README", "hello\n")], &[]);
+    let with_key = format!("# settings\nGITHUB_TOKEN={key}\n");
+    let c2 = repo.commit(
+        "main",
+        "Bob",
+        &[("README", "hello\n"), ("app/config.env", &with_key)],
+        &[c1],
+    );
+    // The file changes around the key: the same secret, a new blob.
+    let edited = format!("# settings\nGITHUB_TOKEN={key}\nDEBUG=1\n");
+    let c3 = repo.commit(
+        "main",
+        "Cid",
+        &[("README", "hello\n"), ("app/config.env", &edited)],
+        &[c2],
+    );
+    repo.commit(
+        "main",
+        "Dee",
+        &[
+            ("README", "hello\n"),
+            ("app/config.env", "# settings\nDEBUG=1\n"),
+        ],
+        &[c3],
+    );
+
+    let (code, records) = scan(&repo, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(records.len(), 1, "{records:#?}");
+    let r = &records[0];
+    assert_eq!(r["path"], "app/config.env");
+    assert_eq!(r["rule_id"], "github-pat");
+    assert_eq!(
+        (r["line"].as_u64(), r["column"].as_u64()),
+        (Some(2), Some(14))
+    );
+    assert_eq!(commit_of(r), c2.to_string());
+    assert_eq!(r["commit"]["author"], "Bob");
+    assert_eq!(r["commit"]["email"], "bob@example.com");
+    assert_eq!(r["commit"]["date"], "2023-11-14T23:16:40+01:00");
+    // c3 still carries it, c4 does not.
+    assert_eq!(r["commit"]["later_commits"], 1);
+    let blob = repo.blob(&with_key);
+    assert_eq!(r["commit"]["blob"], blob.to_string());
+    assert!(r.get("secret").is_none());
+    let all = serde_json::to_string(&records).unwrap();
+    assert!(!all.contains(&key), "the secret leaked into the report");
+
+    // The human format names the commit the way `git grep` does.
+    let run = run(&["git", repo.path().to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    let short = &c2.to_string()[..12];
+    assert_eq!(
+        run.stdout,
+        format!("{short}:app/config.env:2:14 github-pat high ghp_…\n")
+    );
+}
+
+#[test]
+fn one_blob_at_two_paths_is_scanned_once_and_reported_at_each() {
+    let mut repo = Repo::new();
+    let content = format!("token: {}\n", github_pat(2));
+    let c1 = repo.commit(
+        "main",
+        "Ann",
+        &[("a/key.yml", &content), ("b/copy.yml", &content)],
+        &[],
+    );
+    // A third path, added later, is attributed to the commit that added it.
+    let c2 = repo.commit(
+        "main",
+        "Bob",
+        &[
+            ("a/key.yml", &content),
+            ("b/copy.yml", &content),
+            ("c.yml", &content),
+        ],
+        &[c1],
+    );
+    let (code, records) = scan(&repo, &[]);
+    assert_eq!(code, 1);
+    let got: Vec<(String, String, u64)> = records
+        .iter()
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap().to_string(),
+                commit_of(r),
+                r["commit"]["later_commits"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("a/key.yml".into(), c1.to_string(), 1),
+            ("b/copy.yml".into(), c1.to_string(), 1),
+            ("c.yml".into(), c2.to_string(), 0),
+        ]
+    );
+    let blob = repo.blob(&content).to_string();
+    assert!(records.iter().all(|r| r["commit"]["blob"] == blob.as_str()));
+    assert!(records
+        .iter()
+        .all(|r| r["fingerprint"] == records[0]["fingerprint"]));
+}
+
+#[test]
+fn a_key_only_on_another_branch_is_found_by_default_and_by_that_branch() {
+    let mut repo = Repo::new();
+    let c1 = repo.commit("main", "Ann", &[("README", "hello\n")], &[]);
+    let key_file = format!("export GITHUB_TOKEN={}\n", github_pat(3));
+    let c2 = repo.commit(
+        "feature",
+        "Bob",
+        &[("README", "hello\n"), ("deploy.sh", &key_file)],
+        &[c1],
+    );
+
+    let (code, records) = scan(&repo, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(records.len(), 1);
+    assert_eq!(commit_of(&records[0]), c2.to_string());
+    assert_eq!(records[0]["path"], "deploy.sh");
+
+    let (code, records) = scan(&repo, &["--branch", "main"]);
+    assert_eq!((code, records.len()), (0, 0));
+    let (code, records) = scan(&repo, &["--branch", "feature"]);
+    assert_eq!((code, records.len()), (1, 1));
+
+    let run = run(&["git", repo.path().to_str().unwrap(), "--branch", "nope"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("cannot resolve 'nope'"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_merged_key_belongs_to_its_branch_commit_and_ranges_scan_only_what_they_add() {
+    let mut repo = Repo::new();
+    let c1 = repo.commit("main", "Ann", &[("README", "v1\n")], &[]);
+    let key_file = format!("GITHUB_TOKEN={}\n", github_pat(4));
+    let c2 = repo.commit(
+        "feature",
+        "Bob",
+        &[("README", "v1\n"), ("ci/secrets.env", &key_file)],
+        &[c1],
+    );
+    let c3 = repo.commit("main", "Cid", &[("README", "v2\n")], &[c1]);
+    let merge = repo.commit(
+        "main",
+        "Dee",
+        &[("README", "v2\n"), ("ci/secrets.env", &key_file)],
+        &[c3, c2],
+    );
+
+    let (code, records) = scan(&repo, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(records.len(), 1, "{records:#?}");
+    assert_eq!(commit_of(&records[0]), c2.to_string());
+    assert_eq!(records[0]["commit"]["later_commits"], 1);
+
+    // Pushing the merge onto c3 brings the feature branch's commits.
+    let range = format!("{c3}..{merge}");
+    let (code, records) = scan(&repo, &["--range", &range]);
+    assert_eq!((code, records.len()), (1, 1));
+    assert_eq!(commit_of(&records[0]), c2.to_string());
+    // Pushing the merge onto the feature branch adds no new blob with a key.
+    let range = format!("{c2}..{merge}");
+    let (code, records) = scan(&repo, &["--range", &range]);
+    assert_eq!((code, records.len()), (0, 0), "{records:#?}");
+    let (code, records) = scan(&repo, &["--since-commit", &c2.to_string()]);
+    assert_eq!((code, records.len()), (0, 0), "{records:#?}");
+    let (code, records) = scan(&repo, &["--since-commit", &c1.to_string()]);
+    assert_eq!((code, records.len()), (1, 1));
+
+    let run = run(&["git", repo.path().to_str().unwrap(), "--range", "main"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("invalid range 'main'"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn staged_scans_the_index_against_head() {
+    let mut repo = Repo::new();
+    let committed = format!("OLD_TOKEN={}\n", github_pat(5));
+    repo.commit(
+        "main",
+        "Ann",
+        &[("README", "hello\n"), ("old.env", &committed)],
+        &[],
+    );
+    // Unchanged files, even with a key, are not what this commit adds.
+    repo.stage(&[("README", "hello\n"), ("old.env", &committed)]);
+    let (code, records) = scan(&repo, &["--staged"]);
+    assert_eq!((code, records.len()), (0, 0), "{records:#?}");
+
+    let staged = format!("NEW_TOKEN={}\n", github_pat(6));
+    repo.stage(&[
+        ("README", "hello\n"),
+        ("old.env", &committed),
+        ("new.env", &staged),
+    ]);
+    let (code, records) = scan(&repo, &["--staged"]);
+    assert_eq!(code, 1);
+    assert_eq!(records.len(), 1, "{records:#?}");
+    assert_eq!(records[0]["path"], "new.env");
+    assert!(records[0].get("commit").is_none());
+}
+
+#[test]
+fn a_fresh_repository_is_clean() {
+    let repo = Repo::new();
+    assert_eq!(scan(&repo, &[]), (0, vec![]));
+    assert_eq!(scan(&repo, &["--staged"]), (0, vec![]));
+}
+
+#[test]
+fn allow_markers_confidence_and_show_secrets_work_as_in_scan() {
+    let mut repo = Repo::new();
+    let allowed = github_pat(7);
+    let shown = github_pat(8);
+    let text = format!(
+        "FIXTURE={allowed} # secretscan:allow\nREAL={shown}\npassword = \"hunter2-Xy9!\"\n"
+    );
+    repo.commit("main", "Ann", &[("keys.txt", &text)], &[]);
+
+    let (_, records) = scan(&repo, &[]);
+    let lines: Vec<u64> = records
+        .iter()
+        .map(|r| r["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![2]);
+    let (_, records) = scan(&repo, &["--no-inline-allow"]);
+    assert_eq!(records.len(), 2);
+    let (_, records) = scan(&repo, &["--min-confidence", "low"]);
+    assert!(
+        records.iter().any(|r| r["confidence"] == "low"),
+        "{records:#?}"
+    );
+    let (_, records) = scan(&repo, &["--show-secrets"]);
+    assert_eq!(records[0]["secret"], shown.as_str());
+}
+
+#[test]
+fn not_a_repository_is_a_clear_error() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().to_str().unwrap();
+    let run = run(&["git", path]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains(&format!("{path}: cannot open git repository")),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stdout, "");
+}
+
+#[test]
+fn a_corrupt_object_is_named_and_the_rest_is_still_scanned() {
+    let mut repo = Repo::new();
+    let good = format!("A={}\n", github_pat(9));
+    let bad = format!("B={}\n", github_pat(10));
+    repo.commit(
+        "main",
+        "Ann",
+        &[("good.env", &good), ("bad.env", &bad)],
+        &[],
+    );
+    let id = repo.blob(&bad).to_string();
+    let object = repo
+        .path()
+        .join(".git/objects")
+        .join(&id[..2])
+        .join(&id[2..]);
+    let mut perms = fs::metadata(&object).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    fs::set_permissions(&object, perms).unwrap();
+    fs::write(&object, b"this is not zlib data").unwrap();
+
+    let path = repo.path().to_str().unwrap();
+    let run = run(&["git", path, "--format", "jsonl"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains(&format!(
+            "{path}: cannot read blob {id} (at bad.env in commit "
+        )),
+        "{}",
+        run.stderr
+    );
+    let records: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["path"], "good.env");
+
+    // A garbled HEAD: the repository cannot be opened at all.
+    fs::write(repo.path().join(".git/HEAD"), b"\x00garbage\n").unwrap();
+    let run = self::run(&["git", path]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains(path), "{}", run.stderr);
+}
+
+/// Runs the `git` binary in `dir`; `None` when git is not installed (the
+/// other tests need no git; packing a repository does).
+fn git(dir: &Path, args: &[&str]) -> Option<()> {
+    let status = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .ok()?;
+    assert!(status.success(), "git {args:?} failed");
+    Some(())
+}
+
+#[test]
+fn packed_history_gives_the_same_report_and_names_a_corrupt_packed_blob() {
+    let mut repo = Repo::new();
+    let mut parent = vec![];
+    let mut files: Vec<(String, String)> = vec![];
+    // Enough versions of a file for git to store deltas.
+    let body: String = (0..200)
+        .map(|i| format!("line {i} of the settings\n"))
+        .collect();
+    for i in 0..12u64 {
+        let mut text = body.clone();
+        text.push_str(&format!("VERSION={i}\n"));
+        if i == 3 || i == 4 {
+            text.push_str(&format!("GITHUB_TOKEN={}\n", github_pat(20)));
+        }
+        files.retain(|(p, _)| p != "settings.env");
+        files.push(("settings.env".into(), text));
+        if i == 6 {
+            files.push(("other/key.txt".into(), format!("{}\n", github_pat(21))));
+        }
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, c)| (p.as_str(), c.as_str()))
+            .collect();
+        let c = repo.commit("main", "Ann", &refs, &parent);
+        parent = vec![c];
+    }
+    let (loose_code, loose) = scan(&repo, &[]);
+    assert_eq!(loose_code, 1);
+    assert_eq!(loose.len(), 2, "{loose:#?}");
+    assert_eq!(loose[0]["commit"]["later_commits"], 1);
+
+    if git(repo.path(), &["repack", "-a", "-d", "-q"]).is_none() {
+        eprintln!("git not installed: packed-repository checks skipped");
+        return;
+    }
+    git(repo.path(), &["prune-packed"]).unwrap();
+    assert_eq!(scan(&repo, &[]), (loose_code, loose.clone()));
+
+    // Garble the middle of the packed blob that holds the second key.
+    let blob = repo.blob(&format!("{}\n", github_pat(21)));
+    let pack_dir = repo.path().join(".git/objects/pack");
+    let idx = fs::read_dir(&pack_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "idx"))
+        .unwrap();
+    let index = gix::odb::pack::index::File::at(&idx, gix::hash::Kind::Sha1).unwrap();
+    let offset = index.pack_offset_at_index(index.lookup(blob).unwrap()) as usize;
+    let pack = idx.with_extension("pack");
+    let mut bytes = fs::read(&pack).unwrap();
+    for b in &mut bytes[offset + 4..offset + 24] {
+        *b ^= 0x5a;
+    }
+    let mut perms = fs::metadata(&pack).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    fs::set_permissions(&pack, perms).unwrap();
+    fs::write(&pack, bytes).unwrap();
+
+    let path = repo.path().to_str().unwrap();
+    let run = run(&["git", path, "--format", "jsonl"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "{path}: cannot read blob {blob} (at other/key.txt in commit "
+        )),
+        "{}",
+        run.stderr
+    );
+    // The other key is still found.
+    assert!(run.stdout.contains("settings.env"), "{}", run.stdout);
+}
