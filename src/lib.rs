@@ -41,9 +41,14 @@
 pub mod compile;
 pub mod error;
 mod finding;
+mod guard;
+pub mod logging;
 mod matcher;
 pub mod oracle;
+pub mod panic;
 mod prefilter;
+#[cfg(feature = "python")]
+mod python;
 mod redact;
 pub mod report;
 pub mod rules;
@@ -54,6 +59,7 @@ pub mod validate;
 
 pub use error::{Error, Origin, RuleProblem};
 pub use finding::{masked_preview, Finding, Fingerprint};
+pub use guard::{Action, Guard, Policy, PolicyError, StreamRedactor, Verdict};
 pub use redact::RedactWriter;
 pub use rules::{Rotation, Rule, RuleSet};
 pub use scan::{RuleShape, Scanner, ScannerBuilder};

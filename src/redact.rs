@@ -91,6 +91,15 @@ impl<W: Write> RedactWriter<W> {
             .expect("inner writer is present until finish")
     }
 
+    /// The inner writer, mutably. Writing to it directly bypasses the
+    /// redaction; it is for taking what was written (as
+    /// [`crate::StreamRedactor`] does with a `Vec`).
+    pub fn get_mut(&mut self) -> &mut W {
+        self.inner
+            .as_mut()
+            .expect("inner writer is present until finish")
+    }
+
     /// The number of secrets redacted so far.
     pub fn redacted(&self) -> u64 {
         self.redacted
