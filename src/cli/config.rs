@@ -32,6 +32,15 @@ pub enum Config {
     CheckRules {
         scanner: Scanner,
     },
+    Hook(HookConfig),
+}
+
+#[derive(Debug)]
+pub struct HookConfig {
+    pub guard: secretscan::Guard,
+    pub format: args::HookFormat,
+    pub max_input: u64,
+    pub fail_open: bool,
 }
 
 /// An input to read: stdin or a path.
@@ -105,6 +114,18 @@ impl Config {
                 input: a.file.map_or(Input::Stdin, to_input),
                 output: a.output.filter(|p| p.as_os_str() != "-"),
             }),
+            args::Command::Hook(h) => {
+                let mut policy = secretscan::Policy::redact_all();
+                if let Some(level) = h.block_at {
+                    policy = policy.at_or_above(level, secretscan::Action::Block);
+                }
+                Config::Hook(HookConfig {
+                    guard: secretscan::Guard::new(build_scanner(&cli.rules)?, policy)?,
+                    format: h.format,
+                    max_input: h.max_input,
+                    fail_open: h.fail_open,
+                })
+            }
             args::Command::Rules(r) => match r.action {
                 None => Config::ListRules {
                     scanner: build_scanner(&cli.rules)?,

@@ -1,5 +1,5 @@
 //! The command-line front end: parse ([`args`]), validate ([`config`]),
-//! run ([`scan`], [`redact`], [`rules`]), and map the outcome to an
+//! run ([`scan`], [`redact`], [`rules`], [`hook`]), and map the outcome to an
 //! [`Exit`] code.
 //!
 //! Errors are `anyhow` chains printed as `secretscan: error: a: b: c`. A
@@ -8,6 +8,7 @@
 
 mod args;
 mod config;
+mod hook;
 mod input;
 mod redact;
 mod rules;
@@ -74,6 +75,7 @@ fn run(config: Config) -> anyhow::Result<Exit> {
         Config::Redact(c) => redact::run(c),
         Config::ListRules { scanner, format } => rules::list(&scanner, format),
         Config::CheckRules { scanner } => rules::check(&scanner),
+        Config::Hook(c) => hook::run(c),
     }
 }
 
