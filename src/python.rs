@@ -14,8 +14,6 @@
 //! - a finding never holds the secret: rule, offsets, line, column,
 //!   confidence, fingerprint and a masked preview.
 
-use std::borrow::Cow;
-
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
@@ -23,6 +21,7 @@ use pyo3::types::{PyBytes, PyDict, PyString};
 use crate::guard::{Action, Guard, Policy, StreamRedactor, Verdict};
 use crate::rules::Confidence;
 use crate::scan::Scanner;
+use crate::finding::Redaction;
 use crate::Finding;
 
 /// Inputs at least this long are scanned with the GIL released. Below it,
@@ -185,16 +184,68 @@ fn findings(found: &[Finding], t: &Text<'_>) -> Vec<PyFinding> {
 /// secrets is returned as it is (the same object).
 #[pyfunction]
 fn redact(py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    redact_with(py, &Scanner::builtin(), text)
+}
+
+/// Redacts `text` with `scanner`: scans with the GIL released (for large
+/// inputs), then writes the output straight into a new `bytes`, or for an
+/// ASCII `str` (whose output is ASCII too: markers are ASCII) a new `str`:
+/// one copy of the text, not two.
+fn redact_with(py: Python<'_>, scanner: &Scanner, text: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
     let t = self::text(text)?;
-    let scanner = Scanner::builtin();
-    let redacted = run(py, t.bytes, |b| match scanner.redact(b) {
-        Cow::Borrowed(_) => None,
-        Cow::Owned(v) => Some(v),
+    let redactions = run(py, t.bytes, |b| {
+        let mut redactions = vec![];
+        scanner.scan_with(b, |_| {}, |r| redactions.push(r));
+        redactions
     });
-    Ok(match redacted {
-        None => text.clone().unbind(),
-        Some(v) => output(py, &v, t.is_str),
-    })
+    if redactions.is_empty() {
+        return Ok(text.clone().unbind());
+    }
+    let marker_len = |r: &Redaction| "[REDACTED:]".len() + scanner.rules()[r.rule].id.len();
+    let len = redactions.iter().fold(t.bytes.len(), |n, r| {
+        n - (r.span.end - r.span.start) as usize + marker_len(r)
+    });
+    let fill = |out: &mut [u8]| {
+        let mut at = 0usize;
+        let mut put = |bytes: &[u8]| {
+            out[at..at + bytes.len()].copy_from_slice(bytes);
+            at += bytes.len();
+        };
+        let mut from = 0usize;
+        for r in &redactions {
+            put(&t.bytes[from..r.span.start as usize]);
+            put(b"[REDACTED:");
+            put(scanner.rules()[r.rule].id.as_bytes());
+            put(b"]");
+            from = r.span.end as usize;
+        }
+        put(&t.bytes[from..]);
+        debug_assert_eq!(at, out.len(), "the output length was computed exactly");
+    };
+    if !t.is_str {
+        let out = PyBytes::new_with(py, len, |buf| {
+            fill(buf);
+            Ok(())
+        })?;
+        return Ok(out.into_any().unbind());
+    }
+    let is_ascii = text.cast::<PyString>()?.len()? == t.bytes.len();
+    if !is_ascii {
+        let mut out = vec![0u8; len];
+        fill(&mut out);
+        return Ok(output(py, &out, true));
+    }
+    // SAFETY: PyUnicode_New(len, 127) returns a new compact ASCII str (or
+    // NULL with an exception set, turned into Err); its data is `len`
+    // writable bytes plus a NUL, written only here, before the object is
+    // shared, and with ASCII only (the input was ASCII, markers are ASCII).
+    unsafe {
+        let obj = pyo3::ffi::PyUnicode_New(len as pyo3::ffi::Py_ssize_t, 127);
+        let obj = Bound::from_owned_ptr_or_err(py, obj)?;
+        let data = pyo3::ffi::PyUnicode_DATA(obj.as_ptr()).cast::<u8>();
+        fill(std::slice::from_raw_parts_mut(data, len));
+        Ok(obj.unbind())
+    }
 }
 
 /// scan(text, /) -> list[Finding]
@@ -346,16 +397,7 @@ impl PyGuard {
     ///
     /// Every secret the guard's rules find replaced, whatever the policy.
     fn redact(&self, py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let t = self::text(text)?;
-        let scanner = self.guard.scanner();
-        let redacted = run(py, t.bytes, |b| match scanner.redact(b) {
-            Cow::Borrowed(_) => None,
-            Cow::Owned(v) => Some(v),
-        });
-        Ok(match redacted {
-            None => text.clone().unbind(),
-            Some(v) => output(py, &v, t.is_str),
-        })
+        redact_with(py, self.guard.scanner(), text)
     }
 
     /// scan(text, /) -> list[Finding]
