@@ -103,11 +103,16 @@ async fn chat(guard: Guard) -> Response {
         "Here is the key you asked for: {} — store it in your vault.",
         fake_openai_key()
     );
-    let tokens: Vec<String> = answer
-        .as_bytes()
-        .chunks(5)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect();
+    // Tokens of about 5 bytes, as a model's are (on character boundaries).
+    let mut tokens: Vec<String> = vec![];
+    let mut token = String::new();
+    for c in answer.chars() {
+        token.push(c);
+        if token.len() >= 5 {
+            tokens.push(std::mem::take(&mut token));
+        }
+    }
+    tokens.push(token);
     let mut redactor = guard.stream();
     let pieces = stream::iter(tokens)
         .then(|t| async move {
@@ -116,8 +121,8 @@ async fn chat(guard: Guard) -> Response {
         })
         .chain(stream::iter([None]))
         .map(move |token| {
-            // Token boundaries may fall inside a multi-byte character: the
-            // text API holds such a character back until it is whole.
+            // The redactor's hold-back may end inside a multi-byte
+            // character: the text API keeps such a character until whole.
             let safe = match &token {
                 Some(t) => redactor.push_str(t).to_owned(),
                 None => redactor.finish_str().to_owned(),
@@ -201,7 +206,16 @@ async fn main() {
     });
     for path in ["/config", "/debug", "/chat"] {
         let (status, body) = get_path(addr, path).await;
-        println!("GET {path} -> {status}\n{body}");
+        if path == "/chat" {
+            let events = body.matches("data: ").count();
+            let text: String = body
+                .split("data: ")
+                .map(|e| e.trim_end_matches('\n'))
+                .collect();
+            println!("GET {path} -> {status}\n{events} events: {text}");
+        } else {
+            println!("GET {path} -> {status}\n{body}");
+        }
         for key in [fake_openai_key(), fake_github_pat()] {
             assert!(!body.contains(&key), "a key left the service on {path}");
         }

@@ -225,9 +225,9 @@ mod tests {
         let t = token();
         let mut w = RedactingWriter::new(Scanner::builtin(), Vec::new());
         w.write_all(b"first ok\n").unwrap();
-        w.write_all(t[..9].as_bytes()).unwrap();
+        w.write_all(&t.as_bytes()[..9]).unwrap();
         assert_eq!(w.get_ref(), b"first ok\n", "an incomplete record waits");
-        w.write_all(t[9..].as_bytes()).unwrap();
+        w.write_all(&t.as_bytes()[9..]).unwrap();
         w.write_all(b" end\n").unwrap();
         w.write_all(b"tail without newline ").unwrap();
         w.write_all(t.as_bytes()).unwrap();

@@ -18,10 +18,10 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
 
+use crate::finding::Redaction;
 use crate::guard::{Action, Guard, Policy, StreamRedactor, Verdict};
 use crate::rules::Confidence;
 use crate::scan::Scanner;
-use crate::finding::Redaction;
 use crate::Finding;
 
 /// Inputs at least this long are scanned with the GIL released. Below it,
