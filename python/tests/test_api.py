@@ -189,3 +189,39 @@ def test_docstrings_and_version():
     assert secretscan.__version__
     for obj in (secretscan.redact, secretscan.scan, secretscan.Guard, secretscan.StreamRedactor):
         assert obj.__doc__ and len(obj.__doc__) > 20
+
+
+def test_gil_is_released_while_scanning_large_inputs():
+    """Another Python thread runs in the middle of a large scan. With the
+    GIL held it could run only at the edges: before the call took the GIL,
+    and after it returned (the thread asked for the GIL during the call and
+    gets it first), never in the middle half."""
+    import time
+
+    big = "filler line with nothing secret in it\n" * 1_100_000  # ~40 MB
+    stamps = []
+    stop = threading.Event()
+
+    def spin():
+        n = 0
+        while not stop.is_set():
+            n += 1
+            if n % 200 == 0:
+                stamps.append(time.perf_counter())
+
+    t = threading.Thread(target=spin)
+    t.start()
+    time.sleep(0.02)
+    try:
+        for _ in range(3):
+            t0 = time.perf_counter()
+            secretscan.scan(big)
+            t1 = time.perf_counter()
+            quarter = (t1 - t0) / 4
+            if any(t0 + quarter < s < t1 - quarter for s in stamps):
+                break
+        else:
+            raise AssertionError(f"no other thread ran during a {t1 - t0:.3f} s scan")
+    finally:
+        stop.set()
+        t.join()
