@@ -105,6 +105,10 @@ pub(crate) struct CompiledRule {
     /// Every match begins with one of the rule's keywords exactly as
     /// written (same case), so hits in another case can be skipped.
     pub exact_keywords: bool,
+    /// Every match begins at an ASCII word boundary (`\b…`), so a hit
+    /// whose first byte is a word byte preceded by a word byte (`ghp_` in
+    /// `xghp_`, `nfo_` in `info_`) cannot start one.
+    pub boundary_before: bool,
     /// For a multi-line rule whose matches begin at a keyword: a lazy DFA
     /// run anchored at a hit, to learn when every match from there is
     /// decided (the DFA dies). A closed PEM block is then let go at its END
@@ -215,6 +219,7 @@ pub(crate) fn compile_rule(rule: &Rule) -> Result<CompiledRule, Error> {
                 .iter()
                 .all(|p| rule.keywords.iter().any(|k| p.starts_with(k.as_bytes())))
         });
+    let boundary_before = starts_with_keyword && starts_at_word_boundary(&hir);
     // The prefilter only looks where a keyword occurs: a match without one
     // would be missed, and the engine would disagree with the oracle.
     if !starts_with_keyword && !always_contains(&hir, &keywords) {
@@ -232,6 +237,7 @@ pub(crate) fn compile_rule(rule: &Rule) -> Result<CompiledRule, Error> {
         max_len: max_len as u64,
         starts_with_keyword,
         exact_keywords,
+        boundary_before,
         alphabet,
         priority: rule.priority,
         min_entropy: rule.min_entropy,
@@ -258,6 +264,22 @@ impl CompiledRule {
             let _ = probe.dfa.set(dfa);
         }
         Ok(())
+    }
+}
+
+/// Whether every match of `hir` begins with an ASCII word-boundary
+/// assertion (`\b` or `\b{start}`), before any byte.
+fn starts_at_word_boundary(hir: &Hir) -> bool {
+    use regex_syntax::hir::Look;
+    match hir.kind() {
+        HirKind::Look(look) => matches!(
+            look,
+            Look::WordAscii | Look::WordStartAscii | Look::WordStartHalfAscii
+        ),
+        HirKind::Capture(c) => starts_at_word_boundary(&c.sub),
+        HirKind::Concat(subs) => subs.first().is_some_and(starts_at_word_boundary),
+        HirKind::Alternation(subs) => subs.iter().all(starts_at_word_boundary),
+        _ => false,
     }
 }
 
@@ -293,10 +315,15 @@ pub(crate) fn compile_all(rules: &[Rule]) -> Result<(Vec<CompiledRule>, Prefilte
         .iter()
         .map(compile_rule)
         .collect::<Result<Vec<_>, _>>()?;
-    let keywords: Vec<(Vec<String>, bool)> = rules
+    let keywords: Vec<crate::prefilter::KeywordUse> = rules
         .iter()
         .zip(&compiled)
-        .map(|(r, c)| (r.keywords.clone(), c.exact_keywords))
+        .map(|(r, c)| crate::prefilter::KeywordUse {
+            keywords: r.keywords.clone(),
+            exact: c.exact_keywords,
+            boundary_before: c.boundary_before,
+            led_pattern: c.starts_with_keyword.then(|| r.pattern.clone()),
+        })
         .collect();
     Ok((compiled, Prefilter::new(&keywords)))
 }

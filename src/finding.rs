@@ -9,6 +9,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::rules::Confidence;
+use crate::triage::TokenFacts;
 use crate::validate::Validation;
 
 /// A short, location-independent fingerprint of a secret value: the first
@@ -24,6 +25,91 @@ impl Fingerprint {
         let mut out = [0u8; 8];
         out.copy_from_slice(&digest[..8]);
         Fingerprint(out)
+    }
+
+    /// The keyed fingerprint of `secret`: the first 8 bytes of
+    /// HMAC-SHA-256(`key`, `secret`) (RFC 2104). Without the key, nobody
+    /// can test guesses of a low-entropy secret against a published report.
+    pub fn keyed(key: &[u8], secret: &[u8]) -> Fingerprint {
+        let digest = hmac_sha256(key, secret);
+        let mut out = [0u8; 8];
+        out.copy_from_slice(&digest[..8]);
+        Fingerprint(out)
+    }
+
+    /// The first 4 bytes as 8 hex digits: the short form in redaction
+    /// markers (`[REDACTED:github-pat:3f9a1c2b]`).
+    pub fn short(&self) -> String {
+        self.0[..4].iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// HMAC-SHA-256 (RFC 2104) over sha2: a dozen lines, so no extra crate.
+fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    const BLOCK: usize = 64;
+    let mut block_key = [0u8; BLOCK];
+    if key.len() > BLOCK {
+        block_key[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block_key[..key.len()].copy_from_slice(key);
+    }
+    let pad = |byte: u8| block_key.map(|k| k ^ byte);
+    let inner = Sha256::new()
+        .chain_update(pad(0x36))
+        .chain_update(message)
+        .finalize();
+    let outer = Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize();
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&outer);
+    out
+}
+
+/// How fingerprints are computed: plain SHA-256 prefixes (the default), or
+/// keyed with HMAC-SHA-256 when a key is set. Cheap to clone.
+#[derive(Clone, Default)]
+pub struct Fingerprinter {
+    key: Option<Arc<[u8]>>,
+}
+
+impl Fingerprinter {
+    /// Plain SHA-256 prefixes: anyone holding a value can compute its
+    /// fingerprint.
+    pub fn plain() -> Fingerprinter {
+        Fingerprinter { key: None }
+    }
+
+    /// HMAC-SHA-256 prefixes under `key`.
+    pub fn keyed(key: &[u8]) -> Fingerprinter {
+        Fingerprinter {
+            key: Some(key.into()),
+        }
+    }
+
+    /// Whether a key is set.
+    pub fn is_keyed(&self) -> bool {
+        self.key.is_some()
+    }
+
+    /// The fingerprint of `secret`.
+    pub fn of(&self, secret: &[u8]) -> Fingerprint {
+        match &self.key {
+            Some(key) => Fingerprint::keyed(key, secret),
+            None => Fingerprint::of(secret),
+        }
+    }
+}
+
+/// Never shows the key.
+impl fmt::Debug for Fingerprinter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.key.is_some() {
+            "Fingerprinter(keyed)"
+        } else {
+            "Fingerprinter(plain)"
+        })
     }
 }
 
@@ -78,6 +164,10 @@ pub struct Finding {
     /// ([`crate::StreamScanner::capture_secrets`]). Never serialised.
     #[serde(skip)]
     pub value: Option<Box<[u8]>>,
+    /// What the token says about its own lifetime (a JWT's `exp`, an AWS
+    /// STS key id, a short-lived GitHub token kind), read offline.
+    #[serde(skip)]
+    pub token: Option<Box<TokenFacts>>,
 }
 
 /// Shows everything but the captured value (only its length): a finding
@@ -102,6 +192,7 @@ impl fmt::Debug for Finding {
                     .as_ref()
                     .map(|v| format!("<{} bytes, not shown>", v.len())),
             )
+            .field("token", &self.token)
             .finish()
     }
 }
@@ -122,6 +213,8 @@ pub(crate) struct Candidate {
     pub column: u64,
     /// The secret's bytes, kept only when the caller asked for them.
     pub value: Option<Box<[u8]>>,
+    /// Lifetime facts read from the token, if any.
+    pub token: Option<Box<TokenFacts>>,
 }
 
 /// The masked preview of a secret: at most a quarter of it and never more
@@ -142,6 +235,8 @@ pub fn masked_preview(secret: &[u8]) -> String {
 pub(crate) struct Redaction {
     pub span: Range<u64>,
     pub rule: usize,
+    /// The fingerprint of the labelling candidate's secret.
+    pub fingerprint: Fingerprint,
 }
 
 /// Resolves overlaps in `candidates` (any order; sorted in place), whole
@@ -193,6 +288,7 @@ pub(crate) fn resolve(
         redaction(Redaction {
             span: group[0].secret.start..end,
             rule: top.rule,
+            fingerprint: top.fingerprint,
         });
         i = j;
     }
@@ -249,7 +345,7 @@ impl Resolver {
             Some((r, top)) if c.secret.start < r.span.end => {
                 r.span.end = r.span.end.max(c.secret.end);
                 if own > *top {
-                    (r.rule, *top) = (c.rule, own);
+                    (r.rule, *top, r.fingerprint) = (c.rule, own, c.fingerprint);
                 }
             }
             _ => {
@@ -260,6 +356,7 @@ impl Resolver {
                     Redaction {
                         span: c.secret.clone(),
                         rule: c.rule,
+                        fingerprint: c.fingerprint,
                     },
                     own,
                 ));
@@ -302,6 +399,7 @@ mod tests {
             line: 0,
             column: 0,
             value: None,
+            token: None,
         }
     }
 
@@ -321,7 +419,8 @@ mod tests {
             red,
             vec![Redaction {
                 span: 5..30,
-                rule: 1
+                rule: 1,
+                fingerprint: Fingerprint([0; 8]),
             }]
         );
     }
@@ -357,6 +456,7 @@ mod tests {
             confidence: Confidence::Low,
             validation: None,
             value: Some(b"s3cr3t-v4lue".to_vec().into()),
+            token: None,
         };
         let shown = format!("{f:?}");
         assert!(
@@ -371,5 +471,40 @@ mod tests {
         assert_eq!(masked_preview(b"hunter22"), "hu…");
         assert_eq!(masked_preview(b"\x00\x01\x02\x03"), ".…");
         assert_eq!(Fingerprint::of(b"abc").to_string(), "ba7816bf8f01cfea");
+    }
+
+    /// RFC 4231 test cases 1, 2 and 6 (a key longer than the block).
+    #[test]
+    fn hmac_matches_rfc_4231() {
+        let hex = |d: [u8; 32]| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        assert_eq!(
+            hex(hmac_sha256(&[0x0b; 20], b"Hi There")),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
+        );
+        assert_eq!(
+            hex(hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        assert_eq!(
+            hex(hmac_sha256(
+                &[0xaa; 131],
+                b"Test Using Larger Than Block-Size Key - Hash Key First"
+            )),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        );
+    }
+
+    #[test]
+    fn keyed_fingerprints_depend_on_the_key() {
+        let plain = Fingerprinter::plain();
+        let a = Fingerprinter::keyed(b"key-a");
+        let b = Fingerprinter::keyed(b"key-b");
+        let v = b"the-same-value";
+        assert_eq!(plain.of(v), Fingerprint::of(v));
+        assert_eq!(a.of(v), a.of(v), "stable");
+        assert_ne!(a.of(v), b.of(v));
+        assert_ne!(a.of(v), plain.of(v));
+        assert_eq!(a.of(v).short(), a.of(v).to_string()[..8]);
+        assert_eq!(format!("{a:?}"), "Fingerprinter(keyed)");
     }
 }

@@ -261,7 +261,12 @@ impl Guard {
     }
 
     fn action_of(&self, f: &Finding) -> Action {
-        self.actions[f.rule_index][confidence_index(f.confidence)]
+        match self.actions.get(f.rule_index) {
+            Some(a) => a[confidence_index(f.confidence)],
+            // A known value (`known:NAME`, indices past the rules): by its
+            // label if the policy names it, else by its confidence.
+            None => self.policy.action(&f.rule_id, f.confidence),
+        }
     }
 
     /// Checks `text`.
@@ -309,7 +314,8 @@ impl Guard {
             Action::Block => Verdict::Blocked { findings },
             Action::Redact => {
                 let mut output = Vec::with_capacity(text.len());
-                apply_redactions(&self.scanner, text, 0, &redactions, &mut output);
+                let labels = self.scanner.known_labels();
+                apply_redactions(&self.scanner, &labels, text, 0, &redactions, &mut output);
                 Verdict::Redacted { output, findings }
             }
         }

@@ -9,8 +9,9 @@
 use regex_automata::meta::Regex;
 
 use crate::compile::build_regex;
-use crate::finding::{masked_preview, resolve, Candidate, Finding, Fingerprint, Redaction};
+use crate::finding::{masked_preview, resolve, Candidate, Finding, Redaction};
 use crate::scan::Scanner;
+use crate::triage::TokenFacts;
 use crate::validate;
 
 /// The reference implementation for one scanner's rules.
@@ -54,13 +55,14 @@ impl Oracle {
                     rule,
                     span: span.start as u64..span.end as u64,
                     secret: secret.start as u64..secret.end as u64,
-                    fingerprint: Fingerprint::of(value),
+                    fingerprint: self.scanner.fingerprinter().of(value),
                     preview: masked_preview(value),
                     confidence: verdict.confidence,
                     validation: verdict.validation,
                     line: 0,
                     column: 0,
                     value: None,
+                    token: TokenFacts::of(&self.scanner.rules()[rule].id, value).map(Box::new),
                 });
             }
         }
@@ -87,6 +89,7 @@ impl Oracle {
                     confidence: c.confidence,
                     validation: c.validation,
                     value: None,
+                    token: c.token.clone(),
                 })
             },
             |r| redactions.push(r),

@@ -21,9 +21,95 @@ pub(crate) struct Hit {
     pub end: u64,
 }
 
-/// A rule listing a keyword, and the forms (as written) a hit must equal
-/// for that rule; empty when any case will do.
-type RuleForms = (u32, Vec<Box<[u8]>>);
+/// How one rule uses its keywords (see `CompiledRule`).
+#[derive(Clone, Debug)]
+pub(crate) struct KeywordUse {
+    pub keywords: Vec<String>,
+    /// Matches begin with a keyword in the case written.
+    pub exact: bool,
+    /// Matches begin at an ASCII word boundary.
+    pub boundary_before: bool,
+    /// The rule's pattern, when every match begins at a keyword: the bytes
+    /// that can follow each keyword are then derived from it (on first use).
+    pub led_pattern: Option<String>,
+}
+
+/// The bytes that can follow one keyword at the start of one rule's
+/// match, derived on the first hit from the rule's anchored DFA: a hit
+/// followed by any other byte cannot begin a match (`token` in
+/// `tokenize`, `password` in `password(`), so it costs no regex search.
+#[derive(Debug, Default)]
+struct Follow(std::sync::OnceLock<Option<crate::compile::ByteSet>>);
+
+impl Follow {
+    /// The set for `keyword` (lowercase) under `pattern`; `None` when it
+    /// cannot be derived (the DFA gave up) or a match may end with the
+    /// keyword. Over-approximates: both cases of each letter and every kind
+    /// of byte before the hit are allowed.
+    fn get(&self, pattern: &str, keyword: &[u8]) -> Option<&crate::compile::ByteSet> {
+        self.0.get_or_init(|| follow_set(pattern, keyword)).as_ref()
+    }
+}
+
+fn follow_set(pattern: &str, keyword: &[u8]) -> Option<crate::compile::ByteSet> {
+    use regex_automata::hybrid::dfa::DFA;
+    use regex_automata::util::start;
+    use regex_automata::Anchored;
+    let dfa = DFA::builder()
+        .syntax(crate::compile::syntax_config())
+        .configure(
+            DFA::config()
+                .match_kind(regex_automata::MatchKind::LeftmostFirst)
+                .cache_capacity(1 << 20),
+        )
+        .build(pattern)
+        .ok()?;
+    let mut cache = dfa.create_cache();
+    // Every state the keyword can lead to, over both cases of its letters
+    // and both kinds of byte before it.
+    let mut states = vec![];
+    // Every kind of look-behind the start assertions (`\b`, `^`, `(?m)^`,
+    // `\B`) can tell apart: start of text, line ends, non-word, word.
+    for before in [None, Some(b'\n'), Some(b'\r'), Some(b' '), Some(b'a')] {
+        let config = start::Config::new()
+            .anchored(Anchored::Yes)
+            .look_behind(before);
+        states.push(dfa.start_state(&mut cache, &config).ok()?);
+    }
+    for &k in keyword {
+        let mut next = vec![];
+        for &s in &states {
+            for b in [k.to_ascii_lowercase(), k.to_ascii_uppercase()] {
+                let t = dfa.next_state(&mut cache, s, b).ok()?;
+                if t.is_quit() || t.is_match() {
+                    return None;
+                }
+                if !t.is_dead() && !next.contains(&t) {
+                    next.push(t);
+                }
+            }
+        }
+        states = next;
+    }
+    let mut set = crate::compile::ByteSet::default();
+    for &s in &states {
+        for b in 0..=255u8 {
+            let t = dfa.next_state(&mut cache, s, b).ok()?;
+            if t.is_quit() {
+                return None;
+            }
+            if !t.is_dead() {
+                set.insert(b);
+            }
+        }
+    }
+    Some(set)
+}
+
+/// A rule listing a keyword: the rule, whether a word byte before a hit
+/// rules it out, the forms (as written) a hit must equal for that rule
+/// (empty when any case will do), and the bytes that may follow it.
+type RuleForms = (u32, bool, Vec<Box<[u8]>>, Follow);
 
 /// Keyword automaton and the keyword -> rules map.
 #[derive(Debug)]
@@ -33,6 +119,10 @@ pub(crate) struct Prefilter {
     /// with the forms (as written) a hit must equal for that rule, or none
     /// when any case will do.
     rules_of: Vec<Vec<RuleForms>>,
+    /// Per rule, its pattern when its matches begin at a keyword.
+    led_patterns: Vec<Option<String>>,
+    /// The keywords, lowercased, by automaton pattern id.
+    patterns: Vec<Vec<u8>>,
     /// The same keywords as a resumable DFA, for small writes and hold-back.
     dfa: KeywordDfa,
     /// The longest keyword, in bytes.
@@ -43,37 +133,42 @@ impl Prefilter {
     /// Builds the prefilter from each rule's keyword list and whether the
     /// rule needs its keywords in the case written (see
     /// `CompiledRule::exact_keywords`).
-    pub fn new(keywords_per_rule: &[(Vec<String>, bool)]) -> Prefilter {
+    pub fn new(keywords_per_rule: &[KeywordUse]) -> Prefilter {
         let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut patterns: Vec<Vec<u8>> = Vec::new();
         let mut rules_of: Vec<Vec<RuleForms>> = Vec::new();
-        for (rule, (keywords, exact)) in keywords_per_rule.iter().enumerate() {
-            for kw in keywords {
+        for (rule, usage) in keywords_per_rule.iter().enumerate() {
+            let exact = &usage.exact;
+            for kw in &usage.keywords {
                 let lower = kw.as_bytes().to_ascii_lowercase();
                 let pid = *index.entry(lower.clone()).or_insert_with(|| {
                     patterns.push(lower);
                     rules_of.push(Vec::new());
                     patterns.len() - 1
                 });
+                // Only a keyword that begins with a word byte makes a word
+                // byte before it rule the hit out (`\b` needs a change).
+                let boundary = usage.boundary_before && kw.bytes().next().is_some_and(is_word_byte);
                 let entry = match rules_of[pid].last_mut() {
                     Some(e) if e.0 == rule as u32 => e,
                     _ => {
-                        rules_of[pid].push((rule as u32, vec![]));
+                        rules_of[pid].push((rule as u32, boundary, vec![], Follow::default()));
                         rules_of[pid].last_mut().expect("just pushed")
                     }
                 };
+                entry.1 &= boundary;
                 // A form only narrows when the keyword has letters.
                 if *exact && kw.bytes().any(|b| b.is_ascii_alphabetic()) {
-                    entry.1.push(kw.as_bytes().into());
+                    entry.2.push(kw.as_bytes().into());
                 } else {
-                    entry.1.clear();
-                    entry.1.push(Box::from(&b""[..]));
+                    entry.2.clear();
+                    entry.2.push(Box::from(&b""[..]));
                 }
             }
         }
         // An empty form means "any case": drop the list.
         for rules in &mut rules_of {
-            for (_, forms) in rules.iter_mut() {
+            for (_, _, forms, _) in rules.iter_mut() {
                 if forms.iter().any(|f| f.is_empty()) {
                     forms.clear();
                 }
@@ -96,6 +191,11 @@ impl Prefilter {
         Prefilter {
             automaton,
             rules_of,
+            led_patterns: keywords_per_rule
+                .iter()
+                .map(|u| u.led_pattern.clone())
+                .collect(),
+            patterns,
             dfa,
             max_len,
         }
@@ -129,10 +229,25 @@ impl Prefilter {
                 end: base + m.end() as u64,
             };
             let bytes = &hay[m.range()];
-            for (rule, forms) in &self.rules_of[m.pattern().as_usize()] {
-                if forms.is_empty() || forms.iter().any(|f| **f == *bytes) {
-                    on_hit(*rule as usize, hit);
+            // The byte before the hit, when this buffer has it.
+            let word_before = m.start() > 0 && is_word_byte(hay[m.start() - 1]);
+            let after = hay.get(m.end()).copied();
+            let pid = m.pattern().as_usize();
+            for (rule, boundary, forms, follow) in &self.rules_of[pid] {
+                if (*boundary && word_before)
+                    || !(forms.is_empty() || forms.iter().any(|f| **f == *bytes))
+                {
+                    continue;
                 }
+                if let (Some(b), Some(pattern)) = (after, &self.led_patterns[*rule as usize]) {
+                    if follow
+                        .get(pattern, &self.patterns[pid])
+                        .is_some_and(|set| !set.contains(b))
+                    {
+                        continue;
+                    }
+                }
+                on_hit(*rule as usize, hit);
             }
         }
     }
@@ -162,10 +277,14 @@ impl Prefilter {
         };
         // The hit's bytes may lie in earlier writes: every listed rule gets
         // it (a superset is always safe; the regex decides).
-        for (rule, _) in &self.rules_of[pattern as usize] {
+        for (rule, _, _, _) in &self.rules_of[pattern as usize] {
             on_hit(*rule as usize, hit);
         }
     }
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
 }
 
 /// A small Aho-Corasick DFA over the lowercased keywords, stepped one byte
@@ -302,9 +421,43 @@ impl KeywordDfa {
 mod tests {
     use super::*;
 
+    fn uses(keywords: &[&str], exact: bool) -> KeywordUse {
+        KeywordUse {
+            keywords: keywords.iter().map(|k| k.to_string()).collect(),
+            exact,
+            boundary_before: false,
+            led_pattern: None,
+        }
+    }
+
+    #[test]
+    fn led_rules_skip_hits_followed_by_a_byte_no_match_can_have() {
+        let mut led = uses(&["token"], false);
+        led.led_pattern = Some(r"(?i)token[ \t]{0,4}[=:][ \t]{0,4}[a-z0-9]{8,}".into());
+        let pf = Prefilter::new(&[led]);
+        let mut hits = vec![];
+        pf.for_each_hit(b"tokenize TOKEN = x token:y token", 0, 0, |_, h| {
+            hits.push(h.start)
+        });
+        // `tokenize` cannot match; a hit at the end of the buffer may.
+        assert_eq!(hits, vec![9, 19, 27]);
+    }
+
+    #[test]
+    fn boundary_rules_skip_hits_after_a_word_byte() {
+        let mut bounded = uses(&["nfo_"], false);
+        bounded.boundary_before = true;
+        let pf = Prefilter::new(&[bounded, uses(&["nfo_"], false)]);
+        let mut hits = vec![];
+        pf.for_each_hit(b"nfo_ info_ -nfo_", 0, 0, |rule, h| {
+            hits.push((rule, h.start))
+        });
+        assert_eq!(hits, vec![(0, 0), (1, 0), (1, 6), (0, 12), (1, 12)]);
+    }
+
     #[test]
     fn exact_rules_skip_hits_in_another_case() {
-        let pf = Prefilter::new(&[(vec!["MII".into()], true), (vec!["mii".into()], false)]);
+        let pf = Prefilter::new(&[uses(&["MII"], true), uses(&["mii"], false)]);
         let mut hits = vec![];
         pf.for_each_hit(b"MII mii Mii", 0, 0, |rule, h| hits.push((rule, h.start)));
         assert_eq!(hits, vec![(0, 0), (1, 0), (1, 4), (1, 8)]);
@@ -312,7 +465,7 @@ mod tests {
 
     #[test]
     fn overlapping_keywords_all_reported() {
-        let pf = Prefilter::new(&[(vec!["sk-".into()], false), (vec!["sk-ant-".into()], false)]);
+        let pf = Prefilter::new(&[uses(&["sk-"], false), uses(&["sk-ant-"], false)]);
         let mut got = vec![];
         pf.for_each_hit(b"xx SK-ANT-1", 100, 0, |r, h| got.push((r, h.start, h.end)));
         got.sort();
@@ -321,7 +474,7 @@ mod tests {
 
     #[test]
     fn new_from_skips_old_hits() {
-        let pf = Prefilter::new(&[(vec!["ab".into()], false)]);
+        let pf = Prefilter::new(&[uses(&["ab"], false)]);
         let mut got = vec![];
         pf.for_each_hit(b"abab", 0, 2, |_, h| got.push(h.start));
         assert_eq!(got, vec![2]);
@@ -330,8 +483,8 @@ mod tests {
     #[test]
     fn resumable_dfa_finds_what_the_automaton_finds() {
         let pf = Prefilter::new(&[
-            (vec!["sk-".into(), "sk-ant-".into()], false),
-            (vec!["ant".into(), "PASS".into()], false),
+            uses(&["sk-", "sk-ant-"], false),
+            uses(&["ant", "PASS"], false),
         ]);
         let hay = b"xx Sk-Ant-1 sk-sk-ant pass sant";
         let mut whole = vec![];
@@ -353,7 +506,7 @@ mod tests {
 
     #[test]
     fn partial_suffix() {
-        let pf = Prefilter::new(&[(vec!["ghp_".into(), "password".into()], false)]);
+        let pf = Prefilter::new(&[uses(&["ghp_", "password"], false)]);
         assert_eq!(pf.partial_suffix_len(b"hello gh"), 2);
         assert_eq!(pf.partial_suffix_len(b"my PASSW"), 5);
         assert_eq!(pf.partial_suffix_len(b"ghp_"), 0);

@@ -18,8 +18,8 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
 
-use crate::finding::Redaction;
 use crate::guard::{Action, Guard, Policy, StreamRedactor, Verdict};
+use crate::redact::push_marker;
 use crate::rules::Confidence;
 use crate::scan::Scanner;
 use crate::Finding;
@@ -201,10 +201,21 @@ fn redact_with(py: Python<'_>, scanner: &Scanner, text: &Bound<'_, PyAny>) -> Py
     if redactions.is_empty() {
         return Ok(text.clone().unbind());
     }
-    let marker_len = |r: &Redaction| "[REDACTED:]".len() + scanner.rules()[r.rule].id.len();
-    let len = redactions.iter().fold(t.bytes.len(), |n, r| {
-        n - (r.span.end - r.span.start) as usize + marker_len(r)
-    });
+    let labels = scanner.known_labels();
+    let markers: Vec<Vec<u8>> = redactions
+        .iter()
+        .map(|r| {
+            let mut m = Vec::new();
+            push_marker(scanner, scanner.label(r.rule, &labels), r, &mut m);
+            m
+        })
+        .collect();
+    let len = redactions
+        .iter()
+        .zip(&markers)
+        .fold(t.bytes.len(), |n, (r, m)| {
+            n - (r.span.end - r.span.start) as usize + m.len()
+        });
     let fill = |out: &mut [u8]| {
         let mut at = 0usize;
         let mut put = |bytes: &[u8]| {
@@ -212,11 +223,9 @@ fn redact_with(py: Python<'_>, scanner: &Scanner, text: &Bound<'_, PyAny>) -> Py
             at += bytes.len();
         };
         let mut from = 0usize;
-        for r in &redactions {
+        for (r, m) in redactions.iter().zip(&markers) {
             put(&t.bytes[from..r.span.start as usize]);
-            put(b"[REDACTED:");
-            put(scanner.rules()[r.rule].id.as_bytes());
-            put(b"]");
+            put(m);
             from = r.span.end as usize;
         }
         put(&t.bytes[from..]);

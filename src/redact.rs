@@ -1,16 +1,31 @@
 //! Redaction: each secret span replaced by `[REDACTED:<rule-id>]`, every
 //! other byte unchanged; for whole inputs and for streams.
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use crate::finding::Redaction;
+use crate::known::KnownSecrets;
 use crate::scan::Scanner;
 use crate::stream::StreamCore;
+
+/// How a redaction marker reads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Marker {
+    /// `[REDACTED:<label>]` (the default).
+    #[default]
+    Label,
+    /// `[REDACTED:<label>:<fp>]`, where `<fp>` is the first 8 hex digits of
+    /// the secret's fingerprint: which key leaked, without the key.
+    LabelFingerprint,
+}
 
 /// Writes `hay` (whose first byte is at absolute `base`) to `out` with the
 /// redactions applied. Redactions are ordered, disjoint and inside `hay`.
 pub(crate) fn apply_redactions(
     scanner: &Scanner,
+    known_labels: &[Arc<str>],
     hay: &[u8],
     base: u64,
     redactions: &[Redaction],
@@ -21,15 +36,20 @@ pub(crate) fn apply_redactions(
         let s = (r.span.start - base) as usize;
         let e = (r.span.end - base) as usize;
         out.extend_from_slice(&hay[at..s]);
-        push_marker(scanner, r.rule, out);
+        push_marker(scanner, scanner.label(r.rule, known_labels), r, out);
         at = e;
     }
     out.extend_from_slice(&hay[at..]);
 }
 
-fn push_marker(scanner: &Scanner, rule: usize, out: &mut Vec<u8>) {
+/// Appends the marker that replaces redaction `r`, labelled `label`.
+pub(crate) fn push_marker(scanner: &Scanner, label: &str, r: &Redaction, out: &mut Vec<u8>) {
     out.extend_from_slice(b"[REDACTED:");
-    out.extend_from_slice(scanner.rules()[rule].id.as_bytes());
+    out.extend_from_slice(label.as_bytes());
+    if scanner.marker() == Marker::LabelFingerprint {
+        out.push(b':');
+        out.extend_from_slice(r.fingerprint.short().as_bytes());
+    }
     out.push(b']');
 }
 
@@ -49,7 +69,8 @@ fn push_marker(scanner: &Scanner, rule: usize, out: &mut Vec<u8>) {
 /// use std::io::Write;
 /// let scanner = secretscan::Scanner::builtin();
 /// let mut w = scanner.redact_writer(Vec::new());
-/// let token = format!("ghp_{}", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8");
+/// // A GitHub token: 30 random characters and their checksum.
+/// let token = secretscan::validate::checksummed_token("ghp_", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5");
 /// for piece in format!("auth {token} ok\n").as_bytes().chunks(5) {
 ///     w.write_all(piece).unwrap();
 /// }
@@ -69,6 +90,8 @@ pub struct RedactWriter<W: Write> {
     scratch: Vec<u8>,
     delivered: usize,
     redacted: u64,
+    /// Redactions written, by label.
+    counts: BTreeMap<Arc<str>, u64>,
 }
 
 impl<W: Write> RedactWriter<W> {
@@ -81,7 +104,28 @@ impl<W: Write> RedactWriter<W> {
             scratch: Vec::new(),
             delivered: 0,
             redacted: 0,
+            counts: BTreeMap::new(),
         }
+    }
+
+    /// Replaces the known values redacted from here on, atomically for the
+    /// stream: bytes not yet written are decided by `known` (a value whose
+    /// start is still held back is found by the new set), bytes already
+    /// written were decided by the old one, and no byte is decided by
+    /// neither. Occurrences of old values found but not yet settled are
+    /// kept only if `known` still holds them, so a rotation should pass the
+    /// new values together with the old ones it keeps redacting (see
+    /// [`crate::rotation::KnownSources`]).
+    ///
+    /// Cost: the held-back bytes are searched again for the new values.
+    pub fn set_known(&mut self, known: KnownSecrets) {
+        self.core.set_known(known);
+    }
+
+    /// The number of secrets redacted so far, by label (a rule id, or
+    /// `known:NAME`).
+    pub fn redacted_by_label(&self) -> &BTreeMap<Arc<str>, u64> {
+        &self.counts
     }
 
     /// The inner writer.
@@ -169,7 +213,9 @@ impl<W: Write> RedactWriter<W> {
                 self.scratch
                     .extend_from_slice(&buf[(at - base) as usize..(r.span.start - base) as usize]);
             }
-            push_marker(&scanner, r.rule, &mut self.scratch);
+            let label = self.core.label(r.rule);
+            push_marker(&scanner, &label, &r, &mut self.scratch);
+            *self.counts.entry(label).or_insert(0) += 1;
             self.redacted += 1;
             at = r.span.end;
         }
@@ -304,7 +350,7 @@ mod tests {
     #[test]
     fn inner_errors_lose_and_duplicate_nothing() {
         let scanner = Scanner::builtin();
-        let token = format!("ghp_{}", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8");
+        let token = crate::validate::checksummed_token("ghp_", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5");
         let input = format!("line one\ntoken {token} end\nline three\n").repeat(5);
         let mut w = RedactWriter::new(
             scanner.clone(),

@@ -13,9 +13,7 @@
 //! let scanner = secretscan::Scanner::builtin();
 //! // Assembled at run time so no complete token sits in the source; the
 //! // last 6 characters are the CRC32 checksum GitHub's format carries.
-//! use secretscan::validate::{base62, crc32};
-//! let entropy = "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5";
-//! let token = format!("ghp_{entropy}{}", base62(crc32(entropy.as_bytes()).into(), 6));
+//! let token = secretscan::validate::checksummed_token("ghp_", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5");
 //! let text = format!("GITHUB_TOKEN={token}\n");
 //! let findings = scanner.scan(text.as_bytes());
 //!
@@ -37,6 +35,7 @@
 //! change colours or forge report lines; JSON escapes them by its own rules.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};
 use std::path::Path;
@@ -46,6 +45,7 @@ use serde::Serialize;
 use crate::finding::{Finding, Fingerprint};
 use crate::rules::Confidence;
 use crate::scan::Scanner;
+use crate::triage::{self, TokenFacts};
 use crate::validate::Validation;
 
 /// A report format.
@@ -85,7 +85,10 @@ impl Format {
 /// secret's byte span), `fingerprint`, `preview`, `confidence` (`high`,
 /// `medium` or `low`), `validation` (`checksum` or `structure`, only when
 /// an offline check passed), and `secret` only when [`Record::secret`] is
-/// set.
+/// set. A token that carries lifetime facts adds `token` (its `kind`,
+/// `temporary`, and the JWT's `alg`, `iss`, `sub`, `issued_at`,
+/// `expires_at` in seconds), `expires_at` (RFC 3339) and `expired`; a
+/// record checked against the known values adds `live`.
 #[derive(Clone, Copy, Debug)]
 pub struct Record<'a> {
     /// The input's name as shown to the user: a path, or `<stdin>`.
@@ -97,6 +100,11 @@ pub struct Record<'a> {
     /// The secret's bytes, to be printed; `None` (the default) keeps the
     /// secret out of the report.
     pub secret: Option<&'a [u8]>,
+    /// The rule's rotation guidance, for the human summary.
+    pub rotate: Option<&'a crate::rules::Rotation>,
+    /// Whether the value is a currently known secret; `None` (the default)
+    /// when it was not checked.
+    pub live: Option<bool>,
 }
 
 impl<'a> Record<'a> {
@@ -107,11 +115,26 @@ impl<'a> Record<'a> {
             .rules()
             .get(finding.rule_index)
             .map_or("", |rule| rule.name.as_str());
+        let rotate = scanner
+            .rules()
+            .get(finding.rule_index)
+            .and_then(|rule| rule.rotate.as_ref());
         Record {
             path,
             rule_name,
             finding,
             secret: None,
+            rotate,
+            live: None,
+        }
+    }
+
+    /// The same record, marked live (its value is a currently known
+    /// secret) or not.
+    pub fn with_live(self, live: bool) -> Record<'a> {
+        Record {
+            live: Some(live),
+            ..self
         }
     }
 
@@ -188,11 +211,36 @@ impl<S: Sink + ?Sized> Sink for Box<S> {
 
 /// Writes `path:line:col rule-id confidence preview` lines, plus ` secret` when the
 /// record carries it; control characters escaped.
+///
+/// The report ends with a summary per rule: what leaked, in how many
+/// places, the highest confidence, and the first step of rotating it.
 #[derive(Debug)]
 pub struct HumanWriter<W> {
     out: W,
     line: String,
+    summary: BTreeMap<String, RuleSummary>,
+    with_summary: bool,
 }
+
+#[derive(Debug)]
+struct RuleSummary {
+    name: String,
+    places: u64,
+    confidence: Confidence,
+    first_step: String,
+}
+
+/// The first sentence of a rotation guidance text.
+pub fn first_step(text: &str) -> &str {
+    match text.find(". ") {
+        Some(i) => &text[..=i],
+        None => text,
+    }
+}
+
+/// The first step for a known value, which no rule describes.
+pub const KNOWN_FIRST_STEP: &str =
+    "Replace the value in its secret store; a running `secretscan redact --known` picks up the new one and keeps redacting the old.";
 
 impl<W: Write> HumanWriter<W> {
     /// A human-format writer into `out`.
@@ -200,7 +248,16 @@ impl<W: Write> HumanWriter<W> {
         HumanWriter {
             out,
             line: String::new(),
+            summary: BTreeMap::new(),
+            with_summary: false,
         }
+    }
+
+    /// Whether [`Sink::finish`] writes the per-rule summary. By default,
+    /// false (the CLI turns it on for a terminal, or with `--summary`).
+    pub fn with_summary(mut self, yes: bool) -> HumanWriter<W> {
+        self.with_summary = yes;
+        self
     }
 }
 
@@ -219,11 +276,41 @@ impl<W: Write> Sink for HumanWriter<W> {
             f.confidence,
             escape_text(&f.preview)
         );
+        if let Some(token) = &f.token {
+            match (token.expires_at, token.expired()) {
+                (Some(at), Some(true)) => {
+                    let _ = write!(self.line, " expired={}", triage::rfc3339(at));
+                }
+                (Some(at), _) => {
+                    let _ = write!(self.line, " expires={}", triage::rfc3339(at));
+                }
+                _ if token.temporary => self.line.push_str(" temporary"),
+                _ => {}
+            }
+        }
+        if r.live == Some(true) {
+            self.line.push_str(" LIVE");
+        }
         if let Some(secret) = r.secret {
             let _ = write!(self.line, " {}", escape_bytes(secret));
         }
         self.line.push('\n');
         self.out.write_all(self.line.as_bytes())?;
+        let entry = self
+            .summary
+            .entry(f.rule_id.to_string())
+            .or_insert_with(|| RuleSummary {
+                name: r.rule_name.to_string(),
+                places: 0,
+                confidence: f.confidence,
+                first_step: match r.rotate {
+                    Some(rotate) => first_step(&rotate.text).to_string(),
+                    None if f.rule_id.starts_with("known:") => KNOWN_FIRST_STEP.to_string(),
+                    None => String::new(),
+                },
+            });
+        entry.places += 1;
+        entry.confidence = entry.confidence.max(f.confidence);
         Ok(true)
     }
 
@@ -232,6 +319,33 @@ impl<W: Write> Sink for HumanWriter<W> {
     }
 
     fn finish(&mut self) -> io::Result<()> {
+        if self.with_summary && !self.summary.is_empty() {
+            let places: u64 = self.summary.values().map(|s| s.places).sum();
+            let mut text = format!(
+                "\nsummary: {places} finding{} of {} kind{}; rotate each (details: secretscan explain RULE-ID)\n",
+                if places == 1 { "" } else { "s" },
+                self.summary.len(),
+                if self.summary.len() == 1 { "" } else { "s" },
+            );
+            let mut rows: Vec<_> = self.summary.iter().collect();
+            rows.sort_by(|a, b| b.1.places.cmp(&a.1.places).then(a.0.cmp(b.0)));
+            for (id, s) in rows {
+                let _ = writeln!(
+                    text,
+                    "  {} ({}): {} place{}, {}",
+                    escape_text(id),
+                    escape_text(&s.name),
+                    s.places,
+                    if s.places == 1 { "" } else { "s" },
+                    s.confidence
+                );
+                if !s.first_step.is_empty() {
+                    let _ = writeln!(text, "    first: {}", escape_text(&s.first_step));
+                }
+            }
+            self.out.write_all(text.as_bytes())?;
+            self.summary.clear();
+        }
         self.out.flush()
     }
 }
@@ -253,6 +367,14 @@ struct JsonRecord<'a> {
     validation: Option<Validation>,
     #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<&'a TokenFacts>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expired: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    live: Option<bool>,
 }
 
 impl<'a> JsonRecord<'a> {
@@ -273,6 +395,14 @@ impl<'a> JsonRecord<'a> {
             // NOTE: JSON strings are Unicode, so a secret that is not UTF-8
             // (rare: rules match text) shows its bad bytes as U+FFFD.
             secret: r.secret.map(String::from_utf8_lossy),
+            token: f.token.as_deref(),
+            expires_at: f
+                .token
+                .as_ref()
+                .and_then(|t| t.expires_at)
+                .map(triage::rfc3339),
+            expired: f.token.as_ref().and_then(|t| t.expired()),
+            live: r.live,
         }
     }
 }
@@ -494,12 +624,24 @@ mod tests {
             Format::Human,
             &[Record::new(&scanner, "a\x1b]0;x\x07\nb", &f)],
         );
-        assert_eq!(out, "a\\x1b]0;x\\x07\\nb:2:4 demo-key medium demo…\n");
+        assert_eq!(
+            out.lines().next().unwrap(),
+            "a\\x1b]0;x\\x07\\nb:2:4 demo-key medium demo…"
+        );
+        let mut buf = Vec::new();
+        let mut sink = HumanWriter::new(&mut buf).with_summary(true);
+        sink.record(&Record::new(&scanner, "p", &f)).unwrap();
+        sink.finish().unwrap();
+        let out = String::from_utf8(buf).unwrap();
+        assert!(out.ends_with("\nsummary: 1 finding of 1 kind; rotate each (details: secretscan explain RULE-ID)\n  demo-key (Demo key): 1 place, medium\n"), "{out}");
         let out = render(
             Format::Human,
             &[Record::new(&scanner, "p", &f).with_secret(b"demo\x1b[31m\xff")],
         );
-        assert_eq!(out, "p:2:4 demo-key medium demo… demo\\x1b[31m\\xff\n");
+        assert_eq!(
+            out.lines().next().unwrap(),
+            "p:2:4 demo-key medium demo… demo\\x1b[31m\\xff"
+        );
     }
 
     #[test]

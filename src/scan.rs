@@ -2,17 +2,24 @@
 
 use std::borrow::Cow;
 use std::io::Write;
+use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use crate::compile::{compile_all, CompiledRule};
 use crate::error::{Error, Origin};
-use crate::finding::{masked_preview, Candidate, Finding, Fingerprint, Rank, Redaction, Resolver};
+use crate::finding::{
+    masked_preview, Candidate, Finding, Fingerprinter, Rank, Redaction, Resolver,
+};
+use crate::known::{Entry, KnownSecrets};
 use crate::matcher::{advance_rule, RawMatch, RuleCursor, View};
 use crate::prefilter::Prefilter;
+use crate::redact::Marker;
 use crate::redact::{apply_redactions, RedactWriter};
+use crate::rules::Confidence;
 use crate::rules::{Rule, RuleSet};
 use crate::stream::StreamScanner;
+use crate::triage::TokenFacts;
 use crate::validate;
 
 /// A compiled set of rules: one keyword prefilter plus one regex per rule.
@@ -23,7 +30,8 @@ use crate::validate;
 ///
 /// ```
 /// let scanner = secretscan::Scanner::builtin();
-/// let token = format!("ghp_{}", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8");
+/// // A GitHub token: 30 random characters and their checksum.
+/// let token = secretscan::validate::checksummed_token("ghp_", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5");
 /// let text = format!("token={token}\n");
 /// let findings = scanner.scan(text.as_bytes());
 /// assert_eq!(&*findings[0].rule_id, "github-pat");
@@ -32,6 +40,10 @@ use crate::validate;
 #[derive(Clone, Debug)]
 pub struct Scanner {
     inner: Arc<Inner>,
+    /// Exact values redacted as `known:<NAME>` (see [`Scanner::with_known`]).
+    known: Option<KnownSecrets>,
+    fingerprinter: Fingerprinter,
+    marker: Marker,
 }
 
 #[derive(Debug)]
@@ -43,9 +55,12 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
-    /// How rule `r` ranks where findings overlap (see [`Rank`]).
+    /// How rule `r` ranks where findings overlap (see [`Rank`]). Indices
+    /// past the rules are known values, which outrank every rule: the
+    /// deployment knows its own secrets better than any pattern.
     pub fn rank(&self, r: usize) -> Rank {
-        (self.compiled[r].priority, std::cmp::Reverse(r))
+        let priority = self.compiled.get(r).map_or(i32::MAX, |c| c.priority);
+        (priority, std::cmp::Reverse(r))
     }
 }
 
@@ -173,6 +188,64 @@ impl Scanner {
                 prefilter,
                 max_match_len,
             }),
+            known: None,
+            fingerprinter: Fingerprinter::plain(),
+            marker: Marker::Label,
+        })
+    }
+
+    /// The same scanner, also redacting the exact values in `known` (and
+    /// their encodings) as `[REDACTED:known:<NAME>]`. Where a known value
+    /// overlaps a rule's finding, the known label names the redaction.
+    /// By default, a scanner knows no value.
+    pub fn with_known(mut self, known: KnownSecrets) -> Scanner {
+        self.known = (!known.is_empty()).then_some(known);
+        self
+    }
+
+    /// The same scanner, computing fingerprints with `fingerprinter`. By
+    /// default, plain SHA-256 prefixes.
+    pub fn with_fingerprinter(mut self, fingerprinter: Fingerprinter) -> Scanner {
+        self.fingerprinter = fingerprinter;
+        self
+    }
+
+    /// The same scanner, writing redaction markers in `marker`'s style. By
+    /// default, [`Marker::Label`].
+    pub fn with_marker(mut self, marker: Marker) -> Scanner {
+        self.marker = marker;
+        self
+    }
+
+    /// The known values this scanner redacts, if any.
+    pub fn known(&self) -> Option<&KnownSecrets> {
+        self.known.as_ref()
+    }
+
+    /// How this scanner computes fingerprints.
+    pub fn fingerprinter(&self) -> &Fingerprinter {
+        &self.fingerprinter
+    }
+
+    /// The style of this scanner's redaction markers.
+    pub fn marker(&self) -> Marker {
+        self.marker
+    }
+
+    /// The label of candidate rule `rule`: a rule id, or for known values
+    /// (indices past the rules) `known:NAME` from `known_labels`.
+    pub(crate) fn label<'a>(&'a self, rule: usize, known_labels: &'a [Arc<str>]) -> &'a Arc<str> {
+        let rules = self.rules();
+        match rules.get(rule) {
+            Some(r) => &r.id,
+            None => &known_labels[rule - rules.len()],
+        }
+    }
+
+    /// The labels of this scanner's own known values, by entry index.
+    pub(crate) fn known_labels(&self) -> Vec<Arc<str>> {
+        self.known.as_ref().map_or(vec![], |k| {
+            k.entries().iter().map(|e| e.label.clone()).collect()
         })
     }
 
@@ -243,7 +316,8 @@ impl Scanner {
             return Cow::Borrowed(haystack);
         }
         let mut out = Vec::with_capacity(haystack.len());
-        apply_redactions(self, haystack, 0, &redactions, &mut out);
+        let labels = self.known_labels();
+        apply_redactions(self, &labels, haystack, 0, &redactions, &mut out);
         Cow::Owned(out)
     }
 
@@ -269,6 +343,21 @@ impl Scanner {
         on_redaction: impl FnMut(Redaction),
     ) {
         let inner = &*self.inner;
+        let mut candidates = vec![];
+        if let Some(known) = &self.known {
+            let n = inner.compiled.len();
+            let mut from = 0;
+            known.advance(&mut from, haystack, 0, true, |entry, span| {
+                candidates.push(self.known_candidate(
+                    n + entry,
+                    &known.entries()[entry],
+                    span,
+                    haystack,
+                    0,
+                    false,
+                ));
+            });
+        }
         // NOTE: sized on the first keyword hit, not before: most clean text
         // has none, and the guard promises no allocation then.
         let mut cursors: Vec<RuleCursor> = Vec::new();
@@ -283,7 +372,7 @@ impl Scanner {
             }
             hits.push(hit);
         });
-        if touched.is_empty() {
+        if touched.is_empty() && candidates.is_empty() {
             return;
         }
         let view = View {
@@ -293,7 +382,6 @@ impl Scanner {
             is_final: true,
             future_keyword_start: haystack.len() as u64,
         };
-        let mut candidates = vec![];
         touched.sort_unstable();
         for &rule in &touched {
             let cursor = &mut cursors[rule];
@@ -310,12 +398,13 @@ impl Scanner {
         let mut lines = LineCounter::default();
         let mut resolver = Resolver::default();
         let mut on_redaction = on_redaction;
+        let labels = self.known_labels();
         for (n, c) in candidates.iter().enumerate() {
             resolver.fold(
                 c,
                 &candidates[n + 1..],
                 |r| inner.rank(r),
-                |c| on_finding(self.finding(c, &mut lines, haystack, 0)),
+                |c| on_finding(self.finding(c, &labels, &mut lines, haystack, 0)),
                 &mut on_redaction,
             );
         }
@@ -337,19 +426,50 @@ impl Scanner {
             rule,
             span: m.span,
             secret: m.secret,
-            fingerprint: Fingerprint::of(secret),
+            fingerprint: self.fingerprinter.of(secret),
             preview: masked_preview(secret),
             confidence: verdict.confidence,
             validation: verdict.validation,
             line: 0,
             column: 0,
             value: keep_value.then(|| secret.into()),
+            token: TokenFacts::of(&self.rules()[rule].id, secret).map(Box::new),
         })
+    }
+
+    /// A candidate for an occurrence of known value `entry` (or one of its
+    /// encodings) at `span`, labelled `rule` (an index past the rules). Its
+    /// fingerprint is the value's, whatever the encoding, so it can be
+    /// compared with `secretscan fingerprint`.
+    pub(crate) fn known_candidate(
+        &self,
+        rule: usize,
+        entry: &Entry,
+        span: Range<u64>,
+        hay: &[u8],
+        base: u64,
+        keep_value: bool,
+    ) -> Candidate {
+        let found = &hay[(span.start - base) as usize..(span.end - base) as usize];
+        Candidate {
+            rule,
+            span: span.clone(),
+            secret: span,
+            fingerprint: self.fingerprinter.of(entry.value()),
+            preview: masked_preview(found),
+            confidence: Confidence::High,
+            validation: None,
+            line: 0,
+            column: 0,
+            value: keep_value.then(|| found.into()),
+            token: None,
+        }
     }
 
     pub(crate) fn finding(
         &self,
         c: &Candidate,
+        known_labels: &[Arc<str>],
         lines: &mut LineCounter,
         hay: &[u8],
         base: u64,
@@ -360,7 +480,7 @@ impl Scanner {
             lines.locate(hay, base, c.secret.start)
         };
         Finding {
-            rule_id: self.inner.rules.rules()[c.rule].id.clone(),
+            rule_id: self.label(c.rule, known_labels).clone(),
             rule_index: c.rule,
             span: c.span.clone(),
             secret: c.secret.clone(),
@@ -371,6 +491,7 @@ impl Scanner {
             confidence: c.confidence,
             validation: c.validation,
             value: c.value.clone(),
+            token: c.token.clone(),
         }
     }
 }

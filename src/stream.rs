@@ -16,9 +16,11 @@
 //! one byte, so memory is bounded by that plus the largest chunk pushed.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use crate::compile::ByteSet;
 use crate::finding::{Candidate, Finding, Redaction, Resolver};
+use crate::known::KnownSecrets;
 use crate::matcher::{advance_rule, RuleCursor, View};
 use crate::prefilter::{Hit, KeywordDfa};
 use crate::scan::{LineCounter, Scanner};
@@ -58,6 +60,15 @@ pub(crate) struct StreamCore {
     pub keep_values: bool,
     finished: bool,
     idle_bounds: IdleBounds,
+    /// The known values searched for, and the next start they decide.
+    known: Option<KnownSecrets>,
+    known_from: u64,
+    /// Labels of every known value this stream has held, by label index
+    /// (candidates carry `rules + label index`): a swap of the set never
+    /// renames a candidate found before it.
+    known_labels: Vec<Arc<str>>,
+    /// The current set's entry index -> label index.
+    known_map: Vec<usize>,
 }
 
 /// The longest `max_len` and the union of the alphabets of the rules whose
@@ -79,6 +90,9 @@ impl StreamCore {
             }
         }
         let n = scanner.inner().compiled.len();
+        let known = scanner.known().cloned();
+        let known_labels = scanner.known_labels();
+        let known_map = (0..known_labels.len()).collect();
         StreamCore {
             scanner,
             buf: Vec::new(),
@@ -98,7 +112,40 @@ impl StreamCore {
             keep_values: false,
             finished: false,
             idle_bounds,
+            known,
+            known_from: 0,
+            known_labels,
+            known_map,
         }
+    }
+
+    /// The label of candidate rule `rule` (a rule id or `known:NAME`).
+    pub fn label(&self, rule: usize) -> Arc<str> {
+        self.scanner.label(rule, &self.known_labels).clone()
+    }
+
+    /// Swaps the known values (see [`crate::RedactWriter::set_known`]).
+    pub fn set_known(&mut self, known: KnownSecrets) {
+        // No candidate can start before the frontier, so the new set decides
+        // every start from there; what the old set found from there is
+        // dropped, or it would be reported twice.
+        let from = self.frontier;
+        let rules = self.scanner.rules().len();
+        self.pending
+            .retain(|c| c.rule < rules || c.secret.start < from);
+        self.known_map.clear();
+        for e in known.entries() {
+            let at = match self.known_labels.iter().position(|l| *l == e.label) {
+                Some(at) => at,
+                None => {
+                    self.known_labels.push(e.label.clone());
+                    self.known_labels.len() - 1
+                }
+            };
+            self.known_map.push(at);
+        }
+        self.known = (!known.is_empty()).then_some(known);
+        self.known_from = from;
     }
 
     /// The scanner this stream runs.
@@ -193,6 +240,29 @@ impl StreamCore {
         };
         let (cursors, pending, lines) = (&mut self.cursors, &mut self.pending, &mut self.lines);
         let keep_values = self.keep_values;
+        if let Some(known) = &self.known {
+            let rules = inner.compiled.len();
+            let map = &self.known_map;
+            let f = known.advance(
+                &mut self.known_from,
+                view.hay,
+                view.base,
+                is_final,
+                |entry, span| {
+                    let mut c = scanner.known_candidate(
+                        rules + map[entry],
+                        &known.entries()[entry],
+                        span,
+                        view.hay,
+                        view.base,
+                        keep_values,
+                    );
+                    (c.line, c.column) = lines.locate(view.hay, view.base, c.secret.start);
+                    pending.push(c);
+                },
+            );
+            frontier = frontier.min(f);
+        }
         self.active.retain(|&rule| {
             let cursor = &mut cursors[rule];
             let f = advance_rule(&inner.compiled[rule], cursor, &view, |m| {
@@ -260,7 +330,13 @@ impl StreamCore {
                 |r| inner.rank(r),
                 |c| {
                     if collect {
-                        findings.push(self.scanner.finding(c, lines, &self.buf, self.base))
+                        findings.push(self.scanner.finding(
+                            c,
+                            &self.known_labels,
+                            lines,
+                            &self.buf,
+                            self.base,
+                        ))
                     }
                 },
                 &mut on_redaction,
@@ -310,7 +386,8 @@ impl StreamCore {
 /// let scanner = secretscan::Scanner::builtin();
 /// let mut stream = scanner.stream();
 /// let mut findings = vec![];
-/// let token = format!("ghp_{}", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8");
+/// // A GitHub token: 30 random characters and their checksum.
+/// let token = secretscan::validate::checksummed_token("ghp_", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5");
 /// for chunk in format!("log: {token} end\n").as_bytes().chunks(3) {
 ///     findings.extend(stream.push(chunk));
 /// }
@@ -358,6 +435,12 @@ impl StreamScanner {
     /// Turn it on only to show secrets to a user who asked for them.
     pub fn capture_secrets(&mut self, yes: bool) {
         self.core.keep_values = yes;
+    }
+
+    /// Replaces the known values searched for from here on (see
+    /// [`crate::RedactWriter::set_known`]).
+    pub fn set_known(&mut self, known: KnownSecrets) {
+        self.core.set_known(known);
     }
 
     /// Bytes pushed so far.

@@ -283,6 +283,20 @@ pub fn base62(mut n: u64, width: usize) -> String {
     String::from_utf8(digits).expect("ASCII digits")
 }
 
+/// `prefix` + `entropy` + the 6 base62 digits of `entropy`'s CRC32: a token
+/// in the layout of GitHub's and npm's (for tests and examples; with a
+/// random 30-character `entropy` this is how such tokens are made).
+///
+/// ```
+/// use secretscan::validate::{checksummed_token, Check};
+/// let token = checksummed_token("ghp_", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5");
+/// assert_eq!(Check::Crc32Base62.run(token.as_bytes()), Some(true));
+/// ```
+pub fn checksummed_token(prefix: &str, entropy: &str) -> String {
+    let sum = base62(u64::from(crc32(entropy.as_bytes())), 6);
+    format!("{prefix}{entropy}{sum}")
+}
+
 fn crc32_base62(secret: &[u8]) -> Option<bool> {
     let start = secret.iter().position(|&b| b == b'_')? + 1;
     let body = &secret[start..];

@@ -16,6 +16,8 @@ use secretscan::rules::Confidence;
 pub struct Cli {
     #[command(flatten)]
     pub rules: RuleArgs,
+    #[command(flatten)]
+    pub fingerprints: FingerprintArgs,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -29,6 +31,31 @@ pub struct RuleArgs {
     /// Leave out the built-in rules (then at least one --rules is needed).
     #[arg(long, global = true)]
     pub no_builtin: bool,
+}
+
+/// How fingerprints are computed; accepted by every subcommand.
+#[derive(Debug, Args)]
+pub struct FingerprintArgs {
+    /// Key fingerprints with HMAC-SHA-256 under the key in this file (or
+    /// in the SECRETSCAN_FINGERPRINT_KEY environment variable), so that a
+    /// published report does not let anyone test guesses of a secret. Never
+    /// pass the key itself as an argument: process lists show arguments.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub fingerprint_key: Option<PathBuf>,
+}
+
+/// Known secret values; shared by `scan` and `redact`.
+#[derive(Debug, Args)]
+pub struct KnownArgs {
+    /// Known secret values (repeatable): a file (one value, or NAME=value
+    /// lines as in .env), a directory (a Kubernetes-mounted Secret: one
+    /// file per key), `env:NAME` or `env:GLOB` (such as `env:*_API_KEY`).
+    #[arg(long = "known", value_name = "SOURCE")]
+    pub known: Vec<String>,
+    /// Known values shorter than this many bytes are refused, with a
+    /// warning (masking `dev` or `test` everywhere helps nobody). At least 8.
+    #[arg(long, value_name = "BYTES", default_value_t = 8, value_parser = clap::value_parser!(u64).range(8..))]
+    pub min_known_len: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -70,6 +97,30 @@ pub enum Command {
     /// is given. A decision is always written with exit status 0, so the
     /// agent reads it; exit status 2 is a usage error or unreadable rules.
     Hook(HookArgs),
+    /// Print the fingerprint of a value read from stdin (one trailing
+    /// newline is ignored), to tell whether the key in a report is the one
+    /// you hold. The value is never taken from the command line.
+    Fingerprint,
+    /// Print how to revoke and replace the kind of key a rule finds (or,
+    /// for `known`, a value from a secret store).
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Rule ids (see `secretscan rules`), or `known`.
+    #[arg(value_name = "RULE-ID", required = true)]
+    pub rule_ids: Vec<String>,
+}
+
+/// How redaction markers read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MarkerArg {
+    /// `[REDACTED:<rule-id>]`.
+    Label,
+    /// `[REDACTED:<rule-id>:<first 8 hex digits of the fingerprint>]`.
+    #[value(name = "label+fp")]
+    LabelFp,
 }
 
 #[derive(Debug, Args)]
@@ -126,6 +177,24 @@ pub struct ScanArgs {
     /// too. By default such lines are left out of the report.
     #[arg(long)]
     pub no_inline_allow: bool,
+    /// Mark each finding whose value is one of these known secrets as live
+    /// ("the leaked key is the one in production now: rotate it first").
+    #[command(flatten)]
+    pub known: KnownArgs,
+    /// Report every place where a value from this source (same forms as
+    /// --known) appears, in any of its encodings, instead of the rules'
+    /// findings: the search after an incident (repeatable).
+    #[arg(long, value_name = "SOURCE")]
+    pub find: Vec<String>,
+    /// Leave tokens that have expired (by their own `exp` claim) out of the
+    /// report.
+    #[arg(long)]
+    pub skip_expired: bool,
+    /// End a human report with a summary per rule (what leaked, how many
+    /// places, confidence, the first rotation step). On by default when
+    /// stdout is a terminal.
+    #[arg(long)]
+    pub summary: bool,
 }
 
 fn parse_confidence(s: &str) -> Result<Confidence, String> {
@@ -150,6 +219,34 @@ pub struct RedactArgs {
     /// Write to this file instead of stdout (`-` is stdout).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also redact these exact values as `[REDACTED:known:<NAME>]`, with
+    /// their base64, URL, JSON and hex encodings. Sources are re-read when
+    /// they change (and at once on SIGHUP); a value that leaves its source
+    /// stays redacted for --keep-rotated.
+    #[command(flatten)]
+    pub known: KnownArgs,
+    /// How often to re-read the --known sources (such as 500ms, 2s, 1m).
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
+    pub poll: std::time::Duration,
+    /// How long a value that left its --known source stays redacted (the
+    /// rotation window: logs still carry the old key).
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_duration)]
+    pub keep_rotated: std::time::Duration,
+    /// Write a JSON status snapshot to this file at every poll: per source
+    /// the names and fingerprints of its values, when it was loaded, its
+    /// rotated-out names with their expiry; redactions per rule. Never a
+    /// value.
+    #[arg(long, value_name = "FILE")]
+    pub status: Option<PathBuf>,
+    /// How redaction markers read: `label` gives `[REDACTED:github-pat]`,
+    /// `label+fp` adds the fingerprint's first 8 hex digits
+    /// (`[REDACTED:github-pat:3f9a1c2b]`).
+    #[arg(long, value_enum, default_value_t = MarkerArg::Label)]
+    pub marker: MarkerArg,
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    secretscan::rotation::parse_duration(s)
 }
 
 #[derive(Debug, Args)]

@@ -6,12 +6,17 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
-use secretscan::report::Format;
-use secretscan::rules::Confidence;
-use secretscan::Scanner;
+use std::time::{Duration, SystemTime};
 
-use super::args::{self, Cli, ListFormat, RuleArgs, RulesAction, ScanFormat};
+use anyhow::{bail, Context, Result};
+use secretscan::report::Format;
+use secretscan::rotation::{KnownSources, Source};
+use secretscan::rules::Confidence;
+use secretscan::{Fingerprinter, KnownSecrets, Marker, Scanner};
+
+use super::args::{
+    self, Cli, FingerprintArgs, KnownArgs, ListFormat, MarkerArg, RuleArgs, RulesAction, ScanFormat,
+};
 
 /// Facts about the process environment that validation depends on, passed
 /// in so that tests can vary them.
@@ -33,6 +38,13 @@ pub enum Config {
         scanner: Scanner,
     },
     Hook(HookConfig),
+    Fingerprint {
+        fingerprinter: Fingerprinter,
+    },
+    Explain {
+        scanner: Scanner,
+        rule_ids: Vec<String>,
+    },
 }
 
 #[derive(Debug)]
@@ -61,6 +73,14 @@ pub struct ScanConfig {
     pub min_confidence: Confidence,
     /// Whether allow markers on a finding's line drop it from the report.
     pub inline_allow: bool,
+    /// Known values: findings with one of them are marked live.
+    pub live: Option<KnownSecrets>,
+    /// Report only occurrences of the scanner's known values (`--find`).
+    pub find_only: bool,
+    /// Leave expired tokens out of the report.
+    pub skip_expired: bool,
+    /// End a human report with the per-rule summary.
+    pub summary: bool,
 }
 
 #[derive(Debug)]
@@ -69,6 +89,11 @@ pub struct RedactConfig {
     pub input: Input,
     /// `None` is stdout.
     pub output: Option<PathBuf>,
+    /// Known values, loaded once already (the scanner holds them), to
+    /// re-read every `poll`.
+    pub known: Option<KnownSources>,
+    pub poll: Duration,
+    pub status: Option<PathBuf>,
 }
 
 impl Config {
@@ -96,8 +121,20 @@ impl Config {
                     }
                     inputs
                 };
+                let fingerprinter = fingerprinter(&cli.fingerprints)?;
+                let mut scanner =
+                    build_scanner(&cli.rules)?.with_fingerprinter(fingerprinter.clone());
+                let live = if a.known.known.is_empty() {
+                    None
+                } else {
+                    Some(load_known(&a.known.known, &a.known, &fingerprinter)?.0)
+                };
+                let find_only = !a.find.is_empty();
+                if find_only {
+                    scanner = scanner.with_known(load_known(&a.find, &a.known, &fingerprinter)?.0);
+                }
                 Config::Scan(ScanConfig {
-                    scanner: build_scanner(&cli.rules)?,
+                    scanner,
                     inputs,
                     format: match a.format {
                         ScanFormat::Human => Format::Human,
@@ -107,13 +144,44 @@ impl Config {
                     show_secrets: a.show_secrets,
                     min_confidence: a.min_confidence,
                     inline_allow: !a.no_inline_allow,
+                    live,
+                    find_only,
+                    skip_expired: a.skip_expired,
+                    summary: a.summary || std::io::IsTerminal::is_terminal(&std::io::stdout()),
                 })
             }
-            args::Command::Redact(a) => Config::Redact(RedactConfig {
+            args::Command::Redact(a) => {
+                let fingerprinter = fingerprinter(&cli.fingerprints)?;
+                let mut scanner = build_scanner(&cli.rules)?
+                    .with_fingerprinter(fingerprinter.clone())
+                    .with_marker(match a.marker {
+                        MarkerArg::Label => Marker::Label,
+                        MarkerArg::LabelFp => Marker::LabelFingerprint,
+                    });
+                let known = if a.known.known.is_empty() {
+                    None
+                } else {
+                    let (set, mut sources) = load_known(&a.known.known, &a.known, &fingerprinter)?;
+                    sources.keep_rotated(a.keep_rotated);
+                    scanner = scanner.with_known(set);
+                    Some(sources)
+                };
+                Config::Redact(RedactConfig {
+                    scanner,
+                    input: a.file.map_or(Input::Stdin, to_input),
+                    output: a.output.filter(|p| p.as_os_str() != "-"),
+                    known,
+                    poll: a.poll,
+                    status: a.status,
+                })
+            }
+            args::Command::Fingerprint => Config::Fingerprint {
+                fingerprinter: fingerprinter(&cli.fingerprints)?,
+            },
+            args::Command::Explain(e) => Config::Explain {
                 scanner: build_scanner(&cli.rules)?,
-                input: a.file.map_or(Input::Stdin, to_input),
-                output: a.output.filter(|p| p.as_os_str() != "-"),
-            }),
+                rule_ids: e.rule_ids,
+            },
             args::Command::Hook(h) => {
                 let mut policy = secretscan::Policy::redact_all();
                 if let Some(level) = h.block_at {
@@ -154,6 +222,62 @@ fn to_input(path: PathBuf) -> Input {
         Input::Stdin
     } else {
         Input::Path(path)
+    }
+}
+
+/// The environment variable holding a fingerprint key.
+pub const FINGERPRINT_KEY_VAR: &str = "SECRETSCAN_FINGERPRINT_KEY";
+
+/// Keyed when `--fingerprint-key FILE` or the environment variable gives a
+/// key; plain otherwise.
+fn fingerprinter(args: &FingerprintArgs) -> Result<Fingerprinter> {
+    let key = match &args.fingerprint_key {
+        Some(path) => {
+            let name = secretscan::report::path_name(path);
+            let bytes = std::fs::read(path)
+                .with_context(|| format!("{name}: cannot read the fingerprint key"))?;
+            let key = bytes.strip_suffix(b"\n").unwrap_or(&bytes).to_vec();
+            if key.is_empty() {
+                bail!("{name}: the fingerprint key file is empty");
+            }
+            key
+        }
+        None => match std::env::var_os(FINGERPRINT_KEY_VAR) {
+            Some(v) if !v.is_empty() => v.to_string_lossy().into_owned().into_bytes(),
+            _ => return Ok(Fingerprinter::plain()),
+        },
+    };
+    Ok(Fingerprinter::keyed(&key))
+}
+
+/// Loads `sources` once; a source that fails is an error here (there is no
+/// last good set yet). Values refused as too short are named on stderr.
+pub fn load_known(
+    sources: &[String],
+    args: &KnownArgs,
+    fingerprinter: &Fingerprinter,
+) -> Result<(KnownSecrets, KnownSources)> {
+    let mut known = KnownSources::new(sources.iter().map(|s| Source::parse(s)).collect());
+    known
+        .min_len(args.min_known_len as usize)
+        .fingerprinter(fingerprinter.clone());
+    let reload = known.reload(SystemTime::now());
+    if let Some(e) = reload.errors.into_iter().next() {
+        return Err(anyhow::Error::new(e).context("cannot load known secrets"));
+    }
+    let set = known.known().clone();
+    warn_refused(&set);
+    Ok((set, known))
+}
+
+/// Names (never shows) the values refused as too short.
+pub fn warn_refused(set: &KnownSecrets) {
+    for r in set.refused() {
+        eprintln!(
+            "secretscan: warning: known value {} is {} bytes, shorter than the minimum: not redacted",
+            secretscan::report::escape_text(&r.name),
+            r.len
+        );
     }
 }
 

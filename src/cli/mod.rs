@@ -8,6 +8,7 @@
 
 mod args;
 mod config;
+mod explain;
 mod hook;
 mod input;
 mod redact;
@@ -76,6 +77,8 @@ fn run(config: Config) -> anyhow::Result<Exit> {
         Config::ListRules { scanner, format } => rules::list(&scanner, format),
         Config::CheckRules { scanner } => rules::check(&scanner),
         Config::Hook(c) => hook::run(c),
+        Config::Fingerprint { fingerprinter } => explain::fingerprint(&fingerprinter),
+        Config::Explain { scanner, rule_ids } => explain::explain(&scanner, &rule_ids),
     }
 }
 

@@ -9,11 +9,19 @@
 //! bytes that could still begin a secret are held back, until more input
 //! or the end of input decides them.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{bail, Context, Result};
-use secretscan::report::path_name;
+use secretscan::report::{escape_message, path_name};
+use secretscan::rotation::KnownSources;
+use secretscan::KnownSecrets;
 
 use super::config::{Input, RedactConfig};
 use super::input::{name, read_some, same_file, stdin_metadata};
@@ -51,7 +59,11 @@ pub fn run(c: RedactConfig) -> Result<Exit> {
     let mut redactor = c
         .scanner
         .redact_writer(BufWriter::with_capacity(READ_SIZE, output));
+    let watcher = c
+        .known
+        .map(|sources| Watcher::start(sources, c.poll, c.status));
     let mut buf = vec![0u8; READ_SIZE];
+    let mut counted = 0;
     loop {
         let n = match read_some(&mut reader, &mut buf) {
             Ok(n) => n,
@@ -66,13 +78,143 @@ pub fn run(c: RedactConfig) -> Result<Exit> {
         if n == 0 {
             break;
         }
+        if let Some(w) = &watcher {
+            // Between writes: the bytes held back are decided by the new
+            // set, those written by the old one; none by neither.
+            if let Some(known) = w.take_new() {
+                redactor.set_known(known);
+            }
+        }
         redactor
             .write_all(&buf[..n])
             .and_then(|()| redactor.flush())
             .with_context(|| format!("{output_name}: write error"))?;
+        if let Some(w) = &watcher {
+            if redactor.redacted() != counted {
+                counted = redactor.redacted();
+                w.set_counts(redactor.redacted_by_label());
+            }
+        }
     }
+    let counts = redactor.redacted_by_label().clone();
     redactor
         .finish()
         .with_context(|| format!("{output_name}: write error"))?;
+    if let Some(w) = watcher {
+        w.set_counts(&counts);
+        w.stop();
+    }
     Ok(Exit::Clean)
+}
+
+/// Re-reads the known sources every `poll` (and at once on SIGHUP) on a
+/// thread of its own, so a blocked read of the input never delays a
+/// reload; the redacting loop takes the newest set between writes.
+struct Watcher {
+    latest: Arc<Mutex<Option<KnownSecrets>>>,
+    counts: Arc<Mutex<BTreeMap<Arc<str>, u64>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Watcher {
+    fn start(mut sources: KnownSources, poll: Duration, status: Option<PathBuf>) -> Watcher {
+        let latest = Arc::new(Mutex::new(None));
+        let counts = Arc::new(Mutex::new(BTreeMap::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let hangup = Arc::new(AtomicBool::new(false));
+        #[cfg(unix)]
+        {
+            // Without the handler, SIGHUP would end the process; failing to
+            // install it only loses the immediate reload.
+            let _ = signal_hook::flag::register(signal_hook::consts::SIGHUP, hangup.clone());
+        }
+        let thread = {
+            let (latest, counts, stop) = (latest.clone(), counts.clone(), stop.clone());
+            thread::spawn(move || {
+                let write_status = |sources: &KnownSources| {
+                    if let Some(path) = &status {
+                        let snapshot = sources.status(
+                            SystemTime::now(),
+                            &counts.lock().expect("no panic while holding the lock"),
+                        );
+                        if let Err(e) = write_atomically(path, &snapshot) {
+                            warn(&format!("{}: cannot write status: {e}", path_name(path)));
+                        }
+                    }
+                };
+                write_status(&sources);
+                let step = poll.min(Duration::from_millis(50));
+                let mut last = Instant::now();
+                loop {
+                    thread::sleep(step);
+                    let stopping = stop.load(Ordering::Relaxed);
+                    if stopping {
+                        write_status(&sources);
+                        return;
+                    }
+                    if last.elapsed() < poll && !hangup.swap(false, Ordering::Relaxed) {
+                        continue;
+                    }
+                    last = Instant::now();
+                    let reload = sources.reload(SystemTime::now());
+                    for e in &reload.errors {
+                        warn(&format!("{e}: keeping the last good known secrets"));
+                    }
+                    if let Some(known) = reload.known {
+                        super::config::warn_refused(&known);
+                        *latest.lock().expect("no panic while holding the lock") = Some(known);
+                    }
+                    write_status(&sources);
+                }
+            })
+        };
+        Watcher {
+            latest,
+            counts,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// The set loaded since the last call, if any.
+    fn take_new(&self) -> Option<KnownSecrets> {
+        self.latest
+            .lock()
+            .expect("no panic while holding the lock")
+            .take()
+    }
+
+    fn set_counts(&self, counts: &BTreeMap<Arc<str>, u64>) {
+        *self.counts.lock().expect("no panic while holding the lock") = counts.clone();
+    }
+
+    /// Stops the thread after a last status snapshot.
+    fn stop(mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn warn(message: &str) {
+    let _ = writeln!(
+        io::stderr().lock(),
+        "secretscan: warning: {}",
+        escape_message(message)
+    );
+}
+
+/// Writes `value` as JSON to `path` through a temporary file and a rename,
+/// so a reader never sees half a snapshot.
+fn write_atomically(path: &std::path::Path, value: &impl serde::Serialize) -> io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let mut file = File::create(&tmp)?;
+    serde_json::to_writer_pretty(&mut file, value)?;
+    file.write_all(b"\n")?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, path)
 }

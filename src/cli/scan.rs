@@ -14,6 +14,7 @@
 //! sorted by path and then offset, so the report is the same from run to
 //! run.
 
+use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Read};
 use std::path::{Path, PathBuf};
@@ -26,7 +27,7 @@ use rayon::prelude::*;
 use secretscan::report::{path_name, Record, Sink};
 use secretscan::rules::Confidence;
 use secretscan::suppress::InlineAllow;
-use secretscan::{Finding, Scanner};
+use secretscan::{Finding, Fingerprint, Scanner};
 
 use super::config::{Input, ScanConfig};
 use super::input::{name, read_some};
@@ -56,6 +57,18 @@ struct Hit {
 struct Filter {
     min_confidence: Confidence,
     inline_allow: bool,
+    /// Drop tokens whose own expiry has passed.
+    skip_expired: bool,
+    /// Keep only occurrences of known values (`--find`).
+    find_only: bool,
+}
+
+impl Filter {
+    fn keeps(&self, f: &Finding, rules: usize) -> bool {
+        f.confidence >= self.min_confidence
+            && !(self.skip_expired && f.token.as_ref().and_then(|t| t.expired()) == Some(true))
+            && (!self.find_only || f.rule_index >= rules)
+    }
 }
 
 /// A stream of one input, with the report's filter applied to what it
@@ -63,7 +76,8 @@ struct Filter {
 struct FilteredStream {
     stream: secretscan::StreamScanner,
     allow: Option<InlineAllow>,
-    min_confidence: Confidence,
+    filter: Filter,
+    rules: usize,
 }
 
 impl FilteredStream {
@@ -73,13 +87,14 @@ impl FilteredStream {
         FilteredStream {
             stream,
             allow: filter.inline_allow.then(|| InlineAllow::new(scanner)),
-            min_confidence: filter.min_confidence,
+            filter,
+            rules: scanner.rules().len(),
         }
     }
 
     fn push(&mut self, chunk: &[u8]) -> Vec<Finding> {
         let mut found = self.stream.push(chunk);
-        found.retain(|f| f.confidence >= self.min_confidence);
+        found.retain(|f| self.filter.keeps(f, self.rules));
         match &mut self.allow {
             Some(allow) => {
                 let mut out = vec![];
@@ -92,7 +107,7 @@ impl FilteredStream {
 
     fn finish(&mut self) -> Vec<Finding> {
         let mut found = self.stream.finish();
-        found.retain(|f| f.confidence >= self.min_confidence);
+        found.retain(|f| self.filter.keeps(f, self.rules));
         match &mut self.allow {
             Some(allow) => {
                 let mut out = vec![];
@@ -137,9 +152,23 @@ pub fn run(c: ScanConfig) -> Result<Exit> {
     let filter = Filter {
         min_confidence: c.min_confidence,
         inline_allow: c.inline_allow,
+        skip_expired: c.skip_expired,
+        find_only: c.find_only,
     };
+    let live: Option<HashSet<Fingerprint>> = c.live.as_ref().map(|known| {
+        known
+            .entries()
+            .iter()
+            .map(|e| scanner.fingerprinter().of(e.value()))
+            .collect()
+    });
+    let live = live.as_ref();
     let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
-    let mut sink = c.format.sink(&mut out);
+    let mut sink: Box<dyn Sink + '_> = if c.format == secretscan::report::Format::Human {
+        Box::new(secretscan::report::HumanWriter::new(&mut out).with_summary(c.summary))
+    } else {
+        c.format.sink(&mut out)
+    };
     let mut progress = Progress::default();
     // Set when the report ends early (an output error, or the sink asked
     // to stop), so that the file scans stop too.
@@ -157,7 +186,7 @@ pub fn run(c: ScanConfig) -> Result<Exit> {
                 .collect::<Vec<_>>()
         });
         let streamed = if read_stdin {
-            stream_stdin(scanner, filter, show, &mut *sink, &mut progress)
+            stream_stdin(scanner, filter, show, live, &mut *sink, &mut progress)
         } else {
             Ok(())
         };
@@ -192,6 +221,7 @@ pub fn run(c: ScanConfig) -> Result<Exit> {
                 &path,
                 &hit.finding,
                 hit.secret.as_deref(),
+                live,
                 &mut progress,
             )? {
                 break 'report;
@@ -215,10 +245,14 @@ fn report(
     path: &str,
     finding: &Finding,
     secret: Option<&[u8]>,
+    live: Option<&HashSet<Fingerprint>>,
     progress: &mut Progress,
 ) -> Result<bool> {
     progress.found = true;
     let mut record = Record::new(scanner, path, finding);
+    if let Some(live) = live {
+        record = record.with_live(live.contains(&finding.fingerprint));
+    }
     if let Some(secret) = secret {
         record = record.with_secret(secret);
     }
@@ -236,6 +270,7 @@ fn stream_stdin(
     scanner: &Scanner,
     filter: Filter,
     show: bool,
+    live: Option<&HashSet<Fingerprint>>,
     sink: &mut dyn Sink,
     progress: &mut Progress,
 ) -> Result<()> {
@@ -249,7 +284,15 @@ fn stream_stdin(
         }
         for mut finding in found {
             let secret = finding.value.take();
-            if !report(sink, scanner, &path, &finding, secret.as_deref(), progress)? {
+            if !report(
+                sink,
+                scanner,
+                &path,
+                &finding,
+                secret.as_deref(),
+                live,
+                progress,
+            )? {
                 return Ok(false);
             }
         }
