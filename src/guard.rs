@@ -196,8 +196,8 @@ impl<T> Verdict<T> {
 ///
 /// One batch scan ([`Scanner::scan`]) per call. A text that holds no
 /// keyword of any rule — most text — costs one pass of the keyword
-/// automaton and **no allocation** (once the regex engines' lazily built
-/// states are warm: the first calls of a process may allocate them); a
+/// automaton and **no allocation** (once the regex engines' pooled scratch,
+/// lazy DFA states included, is warm: the first calls may allocate it); a
 /// keyword hit costs the scan's scratch space, and a redaction one copy of
 /// the text.
 #[derive(Clone, Debug)]
