@@ -44,10 +44,15 @@ pub mod compile;
 pub mod error;
 mod finding;
 pub mod git;
+mod guard;
 pub mod known;
+pub mod logging;
 mod matcher;
 pub mod oracle;
+pub mod panic;
 mod prefilter;
+#[cfg(feature = "python")]
+mod python;
 mod redact;
 pub mod report;
 pub mod rotation;
@@ -61,6 +66,7 @@ pub mod validate;
 
 pub use error::{Error, Origin, RuleProblem};
 pub use finding::{masked_preview, Finding, Fingerprint, Fingerprinter};
+pub use guard::{Action, Guard, Policy, PolicyError, StreamRedactor, Verdict};
 pub use known::KnownSecrets;
 pub use redact::{Marker, RedactWriter};
 pub use rules::{Rotation, Rule, RuleSet};

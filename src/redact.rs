@@ -42,7 +42,8 @@ pub(crate) fn apply_redactions(
     out.extend_from_slice(&hay[at..]);
 }
 
-fn push_marker(scanner: &Scanner, label: &str, r: &Redaction, out: &mut Vec<u8>) {
+/// Appends the marker that replaces redaction `r`, labelled `label`.
+pub(crate) fn push_marker(scanner: &Scanner, label: &str, r: &Redaction, out: &mut Vec<u8>) {
     out.extend_from_slice(b"[REDACTED:");
     out.extend_from_slice(label.as_bytes());
     if scanner.marker() == Marker::LabelFingerprint {
@@ -131,6 +132,15 @@ impl<W: Write> RedactWriter<W> {
     pub fn get_ref(&self) -> &W {
         self.inner
             .as_ref()
+            .expect("inner writer is present until finish")
+    }
+
+    /// The inner writer, mutably. Writing to it directly bypasses the
+    /// redaction; it is for taking what was written (as
+    /// [`crate::StreamRedactor`] does with a `Vec`).
+    pub fn get_mut(&mut self) -> &mut W {
+        self.inner
+            .as_mut()
             .expect("inner writer is present until finish")
     }
 

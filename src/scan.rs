@@ -331,7 +331,12 @@ impl Scanner {
         RedactWriter::new(self.clone(), inner)
     }
 
-    fn scan_with(
+    /// Scans `haystack` whole, calling `on_finding` for each finding and
+    /// `on_redaction` for each redaction (ordered, disjoint).
+    ///
+    /// Allocates nothing when the input holds no keyword of any rule, so
+    /// that a [`crate::Guard`] costs no allocation on clean text.
+    pub(crate) fn scan_with(
         &self,
         haystack: &[u8],
         mut on_finding: impl FnMut(Finding),
@@ -353,9 +358,14 @@ impl Scanner {
                 ));
             });
         }
-        let mut cursors: Vec<RuleCursor> = vec![RuleCursor::default(); inner.compiled.len()];
+        // NOTE: sized on the first keyword hit, not before: most clean text
+        // has none, and the guard promises no allocation then.
+        let mut cursors: Vec<RuleCursor> = Vec::new();
         let mut touched: Vec<usize> = vec![];
         inner.prefilter.for_each_hit(haystack, 0, 0, |rule, hit| {
+            if cursors.is_empty() {
+                cursors.resize(inner.compiled.len(), RuleCursor::default());
+            }
             let hits = &mut cursors[rule].hits;
             if hits.is_empty() {
                 touched.push(rule);

@@ -93,6 +93,20 @@ pub enum Command {
     Redact(RedactArgs),
     /// List the rules, or check them against their own examples.
     Rules(RulesArgs),
+    /// Check a coding agent's tool output before the model sees it: reads
+    /// one hook event as JSON on stdin, writes the decision as JSON.
+    ///
+    /// The tool's output is the event's `tool_response` (Claude Code's
+    /// PostToolUse hooks) or `tool_output` field; every string in it is
+    /// checked. A clean output is let through (`{}`); secrets are redacted
+    /// (the redacted output replaces the tool's), or, at or above
+    /// --block-at, the output is withheld.
+    ///
+    /// Fail-closed: input that is not a JSON object with a tool output, or
+    /// that is longer than --max-input, is withheld too, unless --fail-open
+    /// is given. A decision is always written with exit status 0, so the
+    /// agent reads it; exit status 2 is a usage error or unreadable rules.
+    Hook(HookArgs),
     /// Print the fingerprint of a value read from stdin (one trailing
     /// newline is ignored), to tell whether the key in a report is the one
     /// you hold. The value is never taken from the command line.
@@ -166,6 +180,35 @@ pub struct GitArgs {
     /// markers `scan` honours) too.
     #[arg(long)]
     pub no_inline_allow: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    /// The decision's format: `claude-code` (the JSON Claude Code reads
+    /// from PostToolUse hooks) or `json` (a generic decision object).
+    #[arg(long, value_enum, default_value_t = HookFormat::ClaudeCode)]
+    pub format: HookFormat,
+    /// Withhold the whole output when a finding is at or above this
+    /// confidence (`high`, `medium`, `low`). By default, secrets are
+    /// redacted, never withheld.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_confidence)]
+    pub block_at: Option<Confidence>,
+    /// The most bytes of input read; a longer event is withheld (or let
+    /// through with --fail-open).
+    #[arg(long, value_name = "BYTES", default_value_t = 8 << 20)]
+    pub max_input: u64,
+    /// Let malformed or oversized input through instead of withholding it.
+    #[arg(long)]
+    pub fail_open: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HookFormat {
+    /// Claude Code's hook output (`hookSpecificOutput.updatedToolOutput`,
+    /// `decision: "block"`).
+    ClaudeCode,
+    /// `{"decision": "allow"|"redact"|"block", "reason", "findings", "tool_output"}`.
+    Json,
 }
 
 #[derive(Debug, Args)]

@@ -41,6 +41,7 @@ pub enum Config {
     CheckRules {
         scanner: Scanner,
     },
+    Hook(HookConfig),
     Fingerprint {
         fingerprinter: Fingerprinter,
     },
@@ -60,6 +61,14 @@ pub struct GitConfig {
     pub show_secrets: bool,
     pub min_confidence: Confidence,
     pub inline_allow: bool,
+}
+
+#[derive(Debug)]
+pub struct HookConfig {
+    pub guard: secretscan::Guard,
+    pub format: args::HookFormat,
+    pub max_input: u64,
+    pub fail_open: bool,
 }
 
 /// An input to read: stdin or a path.
@@ -270,6 +279,18 @@ impl Config {
                 scanner: build_scanner(&cli.rules)?,
                 rule_ids: e.rule_ids,
             },
+            args::Command::Hook(h) => {
+                let mut policy = secretscan::Policy::redact_all();
+                if let Some(level) = h.block_at {
+                    policy = policy.at_or_above(level, secretscan::Action::Block);
+                }
+                Config::Hook(HookConfig {
+                    guard: secretscan::Guard::new(build_scanner(&cli.rules)?, policy)?,
+                    format: h.format,
+                    max_input: h.max_input,
+                    fail_open: h.fail_open,
+                })
+            }
             args::Command::Rules(r) => match r.action {
                 None => Config::ListRules {
                     scanner: build_scanner(&cli.rules)?,

@@ -1,5 +1,5 @@
 //! The command-line front end: parse ([`args`]), validate ([`config`]),
-//! run ([`scan`], [`git`], [`redact`], [`rules`]), and map the outcome to an
+//! run ([`scan`], [`git`], [`redact`], [`rules`], [`hook`]), and map the outcome to an
 //! [`Exit`] code.
 //!
 //! Errors are `anyhow` chains printed as `secretscan: error: a: b: c`. A
@@ -10,6 +10,7 @@ mod args;
 mod config;
 mod explain;
 mod git;
+mod hook;
 mod input;
 mod project;
 mod redact;
@@ -77,6 +78,7 @@ fn run(config: Config) -> anyhow::Result<Exit> {
         Config::Redact(c) => redact::run(c),
         Config::ListRules { scanner, format } => rules::list(&scanner, format),
         Config::CheckRules { scanner } => rules::check(&scanner),
+        Config::Hook(c) => hook::run(c),
         Config::Fingerprint { fingerprinter } => explain::fingerprint(&fingerprinter),
         Config::Explain { scanner, rule_ids } => explain::explain(&scanner, &rule_ids),
         Config::Git(c) => git::run(c),
