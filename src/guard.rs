@@ -450,6 +450,12 @@ impl StreamRedactor {
         }
     }
 
+    /// Replaces the known values redacted from here on (a rotation): see
+    /// [`RedactWriter::set_known`], which this forwards to.
+    pub fn set_known(&mut self, known: crate::KnownSecrets) {
+        self.writer.set_known(known);
+    }
+
     /// Bytes pushed but not yet returned, because they could still be part
     /// of a secret.
     pub fn held_back(&self) -> u64 {

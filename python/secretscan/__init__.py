@@ -14,6 +14,10 @@ The engine is secretscan's Rust crate, compiled into this package:
   tokens); :func:`redact_stream` and :func:`aredact_stream` wrap any
   iterator or async iterator of chunks.
 - :class:`RedactingFilter` redacts every record of a :mod:`logging` handler.
+- :class:`KnownSecrets` redacts a deployment's own values (files, mounted
+  Kubernetes Secrets, environment variables), re-read on use every ``poll``
+  seconds so that a rotation is followed without a restart; pass it to
+  :class:`Guard` (``known=``) to guard and stream with it.
 
 Findings never hold the secret, only where it is, which rule found it, a
 fingerprint and a masked preview. Large inputs are scanned with the GIL
@@ -29,6 +33,8 @@ from typing import AnyStr, AsyncIterable, AsyncIterator, Iterable, Iterator, Opt
 from ._secretscan import (
     Finding,
     Guard,
+    KnownSecrets,
+    KnownSecretsWarning,
     StreamRedactor,
     Verdict,
     __version__,
@@ -39,6 +45,8 @@ from ._secretscan import (
 __all__ = [
     "Finding",
     "Guard",
+    "KnownSecrets",
+    "KnownSecretsWarning",
     "RedactingFilter",
     "StreamRedactor",
     "Verdict",

@@ -67,7 +67,11 @@ class Guard:
         rules: Optional[Dict[str, Action]] = None,
         rule_files: Sequence[Union[str, PathLike[str]]] = (),
         builtin: bool = True,
-    ) -> None: ...
+        known: Optional[KnownSecrets] = None,
+    ) -> None:
+        """``known`` adds a deployment's own values, followed through
+        rotations: each call uses the set as of that call. Known values'
+        findings have confidence ``high``, so ``high`` decides for them."""
     def check(self, text: Union[str, bytes], /) -> Verdict:
         """Checks one text against the policy."""
     @overload
@@ -80,7 +84,9 @@ class StreamRedactor:
     """Redacts a stream pushed in pieces, holding back only what could
     still be a secret. A stream is of str or of bytes, as its first chunk."""
 
-    def __init__(self, guard: Optional[Guard] = None) -> None: ...
+    def __init__(self, guard: Optional[Guard] = None) -> None:
+        """A guard built with ``known=`` lends the stream its known values;
+        a new set (a rotation) takes effect from the next ``push``."""
     @overload
     def push(self, chunk: str, /) -> str: ...
     @overload
@@ -95,3 +101,54 @@ class StreamRedactor:
         """How many secrets were redacted so far."""
     @property
     def finished(self) -> bool: ...
+
+class KnownSecretsWarning(UserWarning):
+    """A known-secrets source failed to load (its last good values are kept),
+    or a value was refused as too short. Names sources and values, never a
+    value."""
+
+class KnownSecrets:
+    """A deployment's own secret values, redacted wherever they appear as
+    ``[REDACTED:known:<NAME>]`` (also base64, URL, JSON and hex encoded).
+
+    A source is a file (one value, or ``NAME=value`` lines as in ``.env``),
+    a directory (one file per key, as Kubernetes mounts a Secret; the
+    ``..data`` symlink swap is followed), ``env:NAME`` or ``env:GLOB``.
+
+    Hot reload, without a thread: each use (``redact``, ``names``, ``len``,
+    a Guard's ``check``/``redact``/``scan``, a stream's ``push``) re-reads the
+    sources when ``poll`` seconds have passed since the last read. A value
+    that leaves its source (the old key after a rotation) stays redacted for
+    ``keep_rotated`` seconds. A source that fails to load keeps its last good
+    values, with a :class:`KnownSecretsWarning` (once per new failure on
+    polls, each time on :meth:`reload`). Values shorter than ``min_len``
+    bytes are refused with a warning that names them. No method returns or
+    prints a value.
+
+    Raises ValueError when a source cannot be loaded at construction (there
+    is no last good set yet), for ``min_len`` below 8, or for a negative
+    ``keep_rotated`` or ``poll``; TypeError for a single string instead of a
+    list.
+    """
+
+    def __init__(
+        self,
+        sources: Sequence[Union[str, PathLike[str]]],
+        *,
+        min_len: int = 8,
+        keep_rotated: float = 86400.0,
+        poll: float = 2.0,
+    ) -> None: ...
+    def reload(self) -> bool:
+        """Re-reads every source now, whatever ``poll`` says; returns whether
+        the set of values changed. A failed source keeps its last good values
+        and is reported as a :class:`KnownSecretsWarning`."""
+    def names(self) -> list[str]:
+        """The names of the values redacted now (current ones and rotated-out
+        ones still in their window), sorted, each once."""
+    @overload
+    def redact(self, text: str, /) -> str: ...
+    @overload
+    def redact(self, text: bytes, /) -> bytes: ...
+    def __len__(self) -> int:
+        """The number of values redacted now."""
