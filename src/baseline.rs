@@ -36,10 +36,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use hmac::{KeyInit, Mac};
 use serde::{Deserialize, Serialize};
-
-type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
 /// The format version written into (and required of) baseline files.
 pub const VERSION: u32 = 1;
@@ -147,9 +144,7 @@ impl Baseline {
 
     /// The keyed hash of `secret` under this baseline's salt.
     pub fn key(&self, secret: &[u8]) -> Key {
-        let mut mac = HmacSha256::new_from_slice(&self.salt).expect("HMAC takes any key length");
-        mac.update(secret);
-        mac.finalize().into_bytes().into()
+        crate::finding::hmac_sha256(&self.salt, secret)
     }
 
     /// Records a finding of rule `rule_id` in `path` whose secret has key

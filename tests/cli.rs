@@ -13,40 +13,18 @@ use std::thread;
 use std::time::Duration;
 
 use assert_cmd::Command;
-use secretscan::validate::{base62, crc32};
 use tempfile::TempDir;
 
-const BIN: &str = env!("CARGO_BIN_EXE_secretscan");
+mod keys;
 
-const ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+use keys::{checksummed, github_pat, tail, ALNUM, BIN};
+
 const URL: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
 const B64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const B32: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const LETTERS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const DIGITS: &str = "0123456789";
 const HEX: &str = "0123456789abcdef";
-
-/// `n` random-looking characters of `alphabet`, the same on every run.
-fn tail(n: usize, seed: u64, alphabet: &str) -> String {
-    let alphabet = alphabet.as_bytes();
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..n)
-        .map(|_| {
-            // xorshift64*: good enough to look random, fixed for a seed.
-            x ^= x >> 12;
-            x ^= x << 25;
-            x ^= x >> 27;
-            let r = x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32;
-            alphabet[(r % alphabet.len() as u64) as usize] as char
-        })
-        .collect()
-}
-
-/// A classic GitHub token with a valid checksum: 30 characters of
-/// entropy, then their CRC32 in 6 base62 digits.
-fn github_pat(seed: u64) -> String {
-    checksummed("ghp_", seed)
-}
 
 /// Unpadded base64url, for building JWTs.
 fn base64url(text: &str) -> String {
@@ -59,14 +37,6 @@ fn base64url(text: &str) -> String {
         }
     }
     out
-}
-
-/// `prefix` + 30 random base62 characters + their CRC32 in 6 base62 digits:
-/// the layout of GitHub's and npm's tokens.
-fn checksummed(prefix: &str, seed: u64) -> String {
-    let entropy = tail(30, seed, ALNUM);
-    let sum = base62(u64::from(crc32(entropy.as_bytes())), 6);
-    format!("{prefix}{entropy}{sum}")
 }
 
 fn anthropic_key() -> String {

@@ -13,34 +13,12 @@ use std::path::Path;
 use assert_cmd::Command;
 use gix::bstr::BString;
 use gix::ObjectId;
-use secretscan::validate::{base62, crc32};
 use serde_json::Value;
 use tempfile::TempDir;
 
-const BIN: &str = env!("CARGO_BIN_EXE_secretscan");
-const ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+mod keys;
 
-/// `n` random-looking characters of `alphabet`, the same on every run.
-fn tail(n: usize, seed: u64, alphabet: &str) -> String {
-    let alphabet = alphabet.as_bytes();
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..n)
-        .map(|_| {
-            x ^= x >> 12;
-            x ^= x << 25;
-            x ^= x >> 27;
-            let r = x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32;
-            alphabet[(r % alphabet.len() as u64) as usize] as char
-        })
-        .collect()
-}
-
-/// A classic GitHub token with a valid checksum (found at `high`).
-fn github_pat(seed: u64) -> String {
-    let entropy = tail(30, seed, ALNUM);
-    let sum = base62(u64::from(crc32(entropy.as_bytes())), 6);
-    format!("ghp_{entropy}{sum}")
-}
+use keys::{github_pat, BIN};
 
 /// A repository in a temp dir, written with gitoxide.
 struct Repo {

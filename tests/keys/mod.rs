@@ -3,11 +3,11 @@
 
 #![allow(dead_code)]
 
-use secretscan::validate::{base62, crc32};
+use secretscan::validate::checksummed_token;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_secretscan");
 
-const ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+pub const ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const URL: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
 
 /// `n` random-looking characters of `alphabet`, the same for a seed.
@@ -27,9 +27,13 @@ pub fn tail(n: usize, seed: u64, alphabet: &str) -> String {
 
 /// A classic GitHub token with a valid CRC32 checksum (confidence high).
 pub fn github_pat(seed: u64) -> String {
-    let entropy = tail(30, seed, ALNUM);
-    let sum = base62(u64::from(crc32(entropy.as_bytes())), 6);
-    format!("ghp_{entropy}{sum}")
+    checksummed("ghp_", seed)
+}
+
+/// `prefix` + 30 random base62 characters + their CRC32 in 6 base62 digits:
+/// the layout of GitHub's and npm's tokens.
+pub fn checksummed(prefix: &str, seed: u64) -> String {
+    checksummed_token(prefix, &tail(30, seed, ALNUM))
 }
 
 /// An Anthropic API key (confidence medium).
