@@ -17,7 +17,7 @@ use tempfile::TempDir;
 
 mod keys;
 
-use keys::{checksummed, github_pat, tail, ALNUM, BIN};
+use keys::{checksummed, github_pat, lines_of, spawn_piped, tail, ALNUM, BIN};
 
 const URL: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
 const B64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -544,38 +544,11 @@ fn scan_reads_stdin_from_a_pipe_or_dash() {
         .stdout("");
 }
 
-/// Sends each line of `reader` to the returned channel, from a thread, so
-/// that a test can wait for a line with a timeout.
-fn lines_of(reader: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let mut reader = BufReader::new(reader);
-        loop {
-            let mut line = String::new();
-            match reader.read_line(&mut line) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    if tx.send(line).is_err() {
-                        break;
-                    }
-                }
-            }
-        }
-    });
-    rx
-}
-
 #[test]
 fn scan_of_stdin_reports_each_finding_while_stdin_is_open() {
     // `tail -f app.log | secretscan scan`: a finding shows up as soon as
     // its line is in, not at the end of input.
-    let mut child = StdCommand::new(BIN)
-        .arg("scan")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(&["scan"]);
     let mut stdin = child.stdin.take().unwrap();
     let lines = lines_of(child.stdout.take().unwrap());
 
@@ -617,13 +590,7 @@ fn scan_of_stdin_reports_each_finding_while_stdin_is_open() {
 /// while its output is read (a streaming scan writes before its input
 /// ends, so writing all the input first could deadlock on the pipes).
 fn run_piped(args: &[&str], input: Vec<u8>) -> std::process::Output {
-    let mut child = StdCommand::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(args);
     let mut stdin = child.stdin.take().unwrap();
     let writer = thread::spawn(move || stdin.write_all(&input));
     let output = child.wait_with_output().unwrap();
@@ -961,13 +928,7 @@ fn redact_of_a_missing_file_exits_2_naming_it() {
 /// Feeds `chunks` to a spawned `secretscan ARGS`, one write each with a
 /// pause between them, and returns its output.
 fn run_trickled(args: &[&str], chunks: Vec<Vec<u8>>, pause: Duration) -> std::process::Output {
-    let mut child = StdCommand::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(args);
     let mut stdin = child.stdin.take().unwrap();
     let writer = thread::spawn(move || {
         for chunk in chunks {
@@ -1024,13 +985,7 @@ fn redact_to_a_closed_pipe_exits_0_quietly() {
 /// Runs the binary with `args`, feeds it `input` on stdin, reads one line of
 /// its output and then closes the output pipe, as `| head -1` does.
 fn read_first_line_then_close(args: &[&str], input: Vec<u8>) -> (String, std::process::Output) {
-    let mut child = StdCommand::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(args);
     let mut stdin = child.stdin.take().unwrap();
     // The child stops reading once its output is gone: ignore write errors.
     let writer = thread::spawn(move || {

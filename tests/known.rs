@@ -4,9 +4,9 @@
 //! Every value is assembled at run time; none is a real credential.
 
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Child, Command as StdCommand, Stdio};
+use std::process::{Child, Command as StdCommand};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 use assert_cmd::Command;
 use base64::Engine;
 
-const BIN: &str = env!("CARGO_BIN_EXE_secretscan");
+mod keys;
+
+use keys::{lines_of, spawn_piped, BIN};
 
 fn bin() -> Command {
     Command::new(BIN)
@@ -77,26 +79,6 @@ impl MountedSecret {
     }
 }
 
-/// Reads `child`'s stdout line by line into a channel.
-fn lines_of(reader: impl Read + Send + 'static) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let mut reader = BufReader::new(reader);
-        loop {
-            let mut line = String::new();
-            match reader.read_line(&mut line) {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {
-                    if tx.send(line).is_err() {
-                        return;
-                    }
-                }
-            }
-        }
-    });
-    rx
-}
-
 /// Waits until the status file satisfies `ok`.
 fn wait_for_status(path: &Path, ok: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
     let start = Instant::now();
@@ -117,14 +99,7 @@ fn wait_for_status(path: &Path, ok: impl Fn(&serde_json::Value) -> bool) -> serd
 }
 
 fn redactor(args: &[&str]) -> (Child, mpsc::Receiver<String>) {
-    let mut child = StdCommand::new(BIN)
-        .arg("redact")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(&[&["redact"][..], args].concat());
     let out = lines_of(child.stdout.take().unwrap());
     (child, out)
 }

@@ -3,6 +3,11 @@
 
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+
 use secretscan::validate::checksummed_token;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_secretscan");
@@ -49,4 +54,36 @@ pub fn utf16le(text: &str) -> Vec<u8> {
 /// Whether `needle` occurs in `hay`.
 pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Starts `secretscan ARGS` with stdin, stdout and stderr piped.
+pub fn spawn_piped<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Child {
+    Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts")
+}
+
+/// Sends each line of `reader` to the returned channel, from a thread, so
+/// that a test can wait for a line with a timeout.
+pub fn lines_of(reader: impl Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut reader = BufReader::new(reader);
+        loop {
+            let mut line = String::new();
+            match reader.read_line(&mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    if tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+    rx
 }
