@@ -46,24 +46,53 @@ impl Follow {
     /// cannot be derived (the DFA gave up) or a match may end with the
     /// keyword. Over-approximates: both cases of each letter and every kind
     /// of byte before the hit are allowed.
-    fn get(&self, pattern: &str, keyword: &[u8]) -> Option<&crate::compile::ByteSet> {
-        self.0.get_or_init(|| follow_set(pattern, keyword)).as_ref()
+    fn get(&self, led: &LedDfa, keyword: &[u8]) -> Option<&crate::compile::ByteSet> {
+        self.0
+            .get_or_init(|| follow_set(led.get()?, keyword))
+            .as_ref()
     }
 }
 
-fn follow_set(pattern: &str, keyword: &[u8]) -> Option<crate::compile::ByteSet> {
-    use regex_automata::hybrid::dfa::DFA;
+/// A keyword-led rule's anchored DFA, built on the first hit that needs a
+/// follow set and shared by all of the rule's keywords.
+#[derive(Debug)]
+pub(crate) struct LedDfa {
+    pattern: String,
+    dfa: std::sync::OnceLock<Option<regex_automata::hybrid::dfa::DFA>>,
+}
+
+impl LedDfa {
+    pub(crate) fn new(pattern: &str) -> LedDfa {
+        LedDfa {
+            pattern: pattern.to_string(),
+            dfa: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn get(&self) -> Option<&regex_automata::hybrid::dfa::DFA> {
+        self.dfa
+            .get_or_init(|| {
+                use regex_automata::hybrid::dfa::DFA;
+                DFA::builder()
+                    .syntax(crate::compile::syntax_config())
+                    .configure(
+                        DFA::config()
+                            .match_kind(regex_automata::MatchKind::LeftmostFirst)
+                            .cache_capacity(1 << 20),
+                    )
+                    .build(&self.pattern)
+                    .ok()
+            })
+            .as_ref()
+    }
+}
+
+fn follow_set(
+    dfa: &regex_automata::hybrid::dfa::DFA,
+    keyword: &[u8],
+) -> Option<crate::compile::ByteSet> {
     use regex_automata::util::start;
     use regex_automata::Anchored;
-    let dfa = DFA::builder()
-        .syntax(crate::compile::syntax_config())
-        .configure(
-            DFA::config()
-                .match_kind(regex_automata::MatchKind::LeftmostFirst)
-                .cache_capacity(1 << 20),
-        )
-        .build(pattern)
-        .ok()?;
     let mut cache = dfa.create_cache();
     // Every state the keyword can lead to, over both cases of its letters
     // and both kinds of byte before it.
@@ -119,8 +148,8 @@ pub(crate) struct Prefilter {
     /// with the forms (as written) a hit must equal for that rule, or none
     /// when any case will do.
     rules_of: Vec<Vec<RuleForms>>,
-    /// Per rule, its pattern when its matches begin at a keyword.
-    led_patterns: Vec<Option<String>>,
+    /// Per rule, its anchored DFA when its matches begin at a keyword.
+    led: Vec<Option<LedDfa>>,
     /// The keywords, lowercased, by automaton pattern id.
     patterns: Vec<Vec<u8>>,
     /// The same keywords as a resumable DFA, for small writes and hold-back.
@@ -191,9 +220,9 @@ impl Prefilter {
         Prefilter {
             automaton,
             rules_of,
-            led_patterns: keywords_per_rule
+            led: keywords_per_rule
                 .iter()
-                .map(|u| u.led_pattern.clone())
+                .map(|u| u.led_pattern.as_deref().map(LedDfa::new))
                 .collect(),
             patterns,
             dfa,
@@ -239,9 +268,9 @@ impl Prefilter {
                 {
                     continue;
                 }
-                if let (Some(b), Some(pattern)) = (after, &self.led_patterns[*rule as usize]) {
+                if let (Some(b), Some(led)) = (after, &self.led[*rule as usize]) {
                     if follow
-                        .get(pattern, &self.patterns[pid])
+                        .get(led, &self.patterns[pid])
                         .is_some_and(|set| !set.contains(b))
                     {
                         continue;
