@@ -1,6 +1,7 @@
-//! The keyword prefilter: one Aho-Corasick automaton over every rule's
-//! keywords, matched ASCII case-insensitively, mapping each hit to the rules
-//! that listed the keyword.
+//! The keyword prefilter: one Aho-Corasick DFA over every rule's keywords
+//! (our own, [`KeywordDfa`], built for this one job), matched ASCII
+//! case-insensitively, mapping each hit to the rules that listed the
+//! keyword.
 //!
 //! Matching every keyword without regard to case is a superset of what any
 //! rule needs, so it can only add candidate windows, never lose a match: the
@@ -9,8 +10,6 @@
 //! starts at the same place.
 
 use std::collections::HashMap;
-
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 /// One keyword occurrence, in absolute stream offsets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -143,7 +142,6 @@ type RuleForms = (u32, bool, Vec<Box<[u8]>>, Follow);
 /// Keyword automaton and the keyword -> rules map.
 #[derive(Debug)]
 pub(crate) struct Prefilter {
-    automaton: Option<AhoCorasick>,
     /// For each automaton pattern, the rules (indices) that listed it, each
     /// with the forms (as written) a hit must equal for that rule, or none
     /// when any case will do.
@@ -152,10 +150,8 @@ pub(crate) struct Prefilter {
     led: Vec<Option<LedDfa>>,
     /// The keywords, lowercased, by automaton pattern id.
     patterns: Vec<Vec<u8>>,
-    /// The same keywords as a resumable DFA, for small writes and hold-back.
+    /// The keywords as a DFA, for whole buffers and for small writes.
     dfa: KeywordDfa,
-    /// The longest keyword, in bytes.
-    max_len: usize,
 }
 
 impl Prefilter {
@@ -204,21 +200,7 @@ impl Prefilter {
             }
         }
         let dfa = KeywordDfa::new(&patterns);
-        let max_len = patterns.iter().map(Vec::len).max().unwrap_or(0);
-        let automaton = if patterns.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasick::builder()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .kind(Some(AhoCorasickKind::DFA))
-                    .build(&patterns)
-                    .expect("keyword automaton within aho-corasick's size limits"),
-            )
-        };
         Prefilter {
-            automaton,
             rules_of,
             led: keywords_per_rule
                 .iter()
@@ -226,13 +208,12 @@ impl Prefilter {
                 .collect(),
             patterns,
             dfa,
-            max_len,
         }
     }
 
     /// The longest keyword, in bytes.
     pub fn max_keyword_len(&self) -> usize {
-        self.max_len
+        self.dfa.max_len
     }
 
     /// Calls `on_hit(rule, hit)` for every keyword occurrence in `hay` that
@@ -248,37 +229,38 @@ impl Prefilter {
         new_from: usize,
         mut on_hit: impl FnMut(usize, Hit),
     ) {
-        let Some(ac) = &self.automaton else { return };
-        for m in ac.find_overlapping_iter(hay) {
-            if m.end() <= new_from {
-                continue;
+        self.dfa.find_all(hay, |state, end| {
+            if end <= new_from {
+                return;
             }
-            let hit = Hit {
-                start: base + m.start() as u64,
-                end: base + m.end() as u64,
-            };
-            let bytes = &hay[m.range()];
-            // The byte before the hit, when this buffer has it.
-            let word_before = m.start() > 0 && is_word_byte(hay[m.start() - 1]);
-            let after = hay.get(m.end()).copied();
-            let pid = m.pattern().as_usize();
-            for (rule, boundary, forms, follow) in &self.rules_of[pid] {
-                if (*boundary && word_before)
-                    || !(forms.is_empty() || forms.iter().any(|f| **f == *bytes))
-                {
-                    continue;
-                }
-                if let (Some(b), Some(led)) = (after, &self.led[*rule as usize]) {
-                    if follow
-                        .get(led, &self.patterns[pid])
-                        .is_some_and(|set| !set.contains(b))
+            // The byte before a hit, when this buffer has it, and after.
+            let after = hay.get(end).copied();
+            for &pid in self.dfa.outputs(state) {
+                let start = end - self.dfa.lens[pid as usize] as usize;
+                let hit = Hit {
+                    start: base + start as u64,
+                    end: base + end as u64,
+                };
+                let bytes = &hay[start..end];
+                let word_before = start > 0 && is_word_byte(hay[start - 1]);
+                for (rule, boundary, forms, follow) in &self.rules_of[pid as usize] {
+                    if (*boundary && word_before)
+                        || !(forms.is_empty() || forms.iter().any(|f| **f == *bytes))
                     {
                         continue;
                     }
+                    if let (Some(b), Some(led)) = (after, &self.led[*rule as usize]) {
+                        if follow
+                            .get(led, &self.patterns[pid as usize])
+                            .is_some_and(|set| !set.contains(b))
+                        {
+                            continue;
+                        }
+                    }
+                    on_hit(*rule as usize, hit);
                 }
-                on_hit(*rule as usize, hit);
             }
-        }
+        });
     }
 
     /// The length of the longest suffix of `tail` that is a proper prefix of
@@ -287,7 +269,9 @@ impl Prefilter {
     /// instead; this is the same answer from scratch, for tests.)
     #[cfg(test)]
     pub fn partial_suffix_len(&self, tail: &[u8]) -> usize {
-        let from = tail.len().saturating_sub(self.max_len.saturating_sub(1));
+        let from = tail
+            .len()
+            .saturating_sub(self.dfa.max_len.saturating_sub(1));
         let state = self.dfa.feed(KeywordDfa::START, &tail[from..], |_, _| {});
         self.dfa.partial_len(state)
     }
@@ -316,28 +300,58 @@ fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-/// A small Aho-Corasick DFA over the lowercased keywords, stepped one byte
-/// at a time and resumable across writes. It serves streams written in
-/// small pieces (a token stream), where restarting the main automaton over
-/// the bytes a keyword could straddle would cost more than the write, and
-/// it tells how long a trailing partial keyword is.
+/// The keyword automaton: an Aho-Corasick DFA over the lowercased
+/// keywords, matched ASCII case-insensitively with overlapping semantics
+/// (every occurrence of every keyword is reported).
+///
+/// It serves both the batch search ([`KeywordDfa::find_all`]) and streams
+/// written in small pieces ([`KeywordDfa::feed`], resumable across
+/// writes), and tells how long a trailing partial keyword is.
+///
+/// # Representation
 ///
 /// Bytes are mapped to classes (both cases of a letter share one; bytes in
-/// no keyword share class 0), so the table is states × classes.
+/// no keyword share class 0). State ids are premultiplied by the stride
+/// (the class count rounded up to a power of two), so one step is
+/// `next[state + class_of[byte]]`: two loads and an add, no multiply.
+/// States with outputs are numbered last, so "did a keyword end here?" is
+/// one comparison against `first_match`.
+///
+/// # Cost
+///
+/// A DFA step depends on the previous one, so a single pass is bound by
+/// load latency, not by throughput. [`KeywordDfa::find_all`] therefore
+/// splits a large haystack into [`LANES`] segments and steps them in
+/// lock-step (independent dependency chains the CPU overlaps), each
+/// segment but the first starting `max_len - 1` bytes early so that no
+/// keyword straddling a segment boundary is lost.
 #[derive(Debug)]
 pub(crate) struct KeywordDfa {
     class_of: [u8; 256],
-    classes: usize,
-    /// `next[state * classes + class]`.
+    /// log2 of the stride between premultiplied state ids.
+    shift: u32,
+    /// `next[state_id + class]`, state ids premultiplied.
     next: Vec<u32>,
-    /// Patterns (indices) ending at each state, via dictionary links too.
-    outputs: Vec<Vec<u32>>,
-    /// Per state, the longest suffix of the input that is a proper prefix
-    /// of some keyword.
+    /// The smallest id of a state with outputs; every larger id has some.
+    first_match: u32,
+    /// Patterns (indices) ending at each state (by index, `id >> shift`),
+    /// via dictionary links too.
+    outputs: Vec<Box<[u32]>>,
+    /// Per state index, the longest suffix of the input that is a proper
+    /// prefix of some keyword.
     partial: Vec<u32>,
     /// Length of each pattern.
     lens: Vec<u32>,
+    /// The longest pattern, in bytes.
+    max_len: usize,
 }
+
+/// How many segments [`KeywordDfa::find_all`] steps at once.
+const LANES: usize = 4;
+
+/// Below this many bytes per lane, one lane is as fast (the early start
+/// of each extra lane would cost more than the overlap saves).
+const MIN_LANE_LEN: usize = 1024;
 
 impl KeywordDfa {
     /// The state before any input.
@@ -362,6 +376,10 @@ impl KeywordDfa {
         let mut depth = vec![0u32];
         let mut outputs: Vec<Vec<u32>> = vec![vec![]];
         for (pid, p) in patterns.iter().enumerate() {
+            assert!(
+                !p.is_empty(),
+                "keywords are not empty (checked by the compiler)"
+            );
             let mut state = 0usize;
             for &b in p {
                 let slot = state * classes + class_of[b as usize] as usize;
@@ -383,16 +401,17 @@ impl KeywordDfa {
                     .any(|&t| t != NONE)
             })
             .collect();
-        // Breadth-first: failure links, the full transition table, outputs
-        // merged along failure links, and the partial-keyword length.
-        let mut next = vec![0u32; states * classes];
+        // Breadth-first: failure links, the full transition table (by trie
+        // index), outputs merged along failure links, and the
+        // partial-keyword length.
+        let mut dense = vec![0u32; states * classes];
         let mut fail = vec![0u32; states];
         let mut partial = vec![0u32; states];
         let mut queue = std::collections::VecDeque::new();
         for c in 0..classes {
             let t = goto[c];
             if t != NONE {
-                next[c] = t;
+                dense[c] = t;
                 queue.push_back(t as usize);
             }
         }
@@ -408,21 +427,157 @@ impl KeywordDfa {
             for c in 0..classes {
                 let t = goto[s * classes + c];
                 if t == NONE {
-                    next[s * classes + c] = next[f * classes + c];
+                    dense[s * classes + c] = dense[f * classes + c];
                 } else {
-                    next[s * classes + c] = t;
-                    fail[t as usize] = next[f * classes + c];
+                    dense[s * classes + c] = t;
+                    fail[t as usize] = dense[f * classes + c];
                     queue.push_back(t as usize);
                 }
             }
         }
+        // Renumber: states without outputs first (the start state, which
+        // has none, stays 0), then those with outputs.
+        let mut order: Vec<usize> = (0..states).filter(|&s| outputs[s].is_empty()).collect();
+        let first_match_index = order.len();
+        order.extend((0..states).filter(|&s| !outputs[s].is_empty()));
+        debug_assert_eq!(order[0], 0);
+        let mut index_of = vec![0u32; states];
+        for (new, &old) in order.iter().enumerate() {
+            index_of[old] = new as u32;
+        }
+        let shift = classes.next_power_of_two().trailing_zeros();
+        let stride = 1usize << shift;
+        assert!(
+            states
+                .checked_mul(stride)
+                .is_some_and(|n| n <= u32::MAX as usize),
+            "keyword automaton too large for 32-bit state ids"
+        );
+        let mut next = vec![0u32; states * stride];
+        for (new, &old) in order.iter().enumerate() {
+            for c in 0..classes {
+                next[new * stride + c] = index_of[dense[old * classes + c] as usize] << shift;
+            }
+            // Classes past the last are never looked up; they stay 0 (START).
+        }
         KeywordDfa {
             class_of,
-            classes,
+            shift,
             next,
-            outputs,
-            partial,
+            first_match: (first_match_index << shift) as u32,
+            outputs: order
+                .iter()
+                .map(|&s| std::mem::take(&mut outputs[s]).into_boxed_slice())
+                .collect(),
+            partial: order.iter().map(|&s| partial[s]).collect(),
             lens: patterns.iter().map(|p| p.len() as u32).collect(),
+            max_len: patterns.iter().map(Vec::len).max().unwrap_or(0),
+        }
+    }
+
+    /// One transition.
+    #[inline(always)]
+    fn step(&self, state: u32, byte: u8) -> u32 {
+        let at = state as usize + self.class_of[byte as usize] as usize;
+        debug_assert!(at < self.next.len());
+        // SAFETY: every state id is `index << shift` with index < states,
+        // every class is < 2^shift, and `next` has `states << shift`
+        // entries, so `at` is in bounds. (A bounds check here costs a
+        // compare and a branch per byte per lane in the hottest loop.)
+        unsafe { *self.next.get_unchecked(at) }
+    }
+
+    /// Whether keywords end in `state`.
+    #[inline(always)]
+    fn is_match(&self, state: u32) -> bool {
+        state >= self.first_match
+    }
+
+    /// The patterns that end in `state`.
+    fn outputs(&self, state: u32) -> &[u32] {
+        &self.outputs[(state >> self.shift) as usize]
+    }
+
+    /// Calls `on_match(state, end)`, in order of `end`, for every offset
+    /// `end` of `hay` at which a keyword ends: the patterns are
+    /// `self.outputs(state)`, each beginning `lens[pattern]` bytes before
+    /// `end`. Only keywords wholly inside `hay` are reported.
+    ///
+    /// Cost: one DFA step per byte, run on [`LANES`] segments at once, plus
+    /// `LANES - 1` times `max_len - 1` bytes of early start.
+    pub fn find_all(&self, hay: &[u8], mut on_match: impl FnMut(u32, usize)) {
+        let warm = self.max_len.saturating_sub(1);
+        let seg = hay.len() / LANES;
+        if seg < MIN_LANE_LEN.max(4 * warm) {
+            self.find_from(hay, 0, Self::START, 0, &mut on_match);
+            return;
+        }
+        // Lane l owns the keyword ends in (l * seg, (l + 1) * seg] (the
+        // last lane to the end); it starts `warm` bytes before its first
+        // owned end so that a keyword ending there is seen whole.
+        let lane_start = |l: usize| if l == 0 { 0 } else { l * seg - warm };
+        let steps = seg; // lane 0 is the shortest
+        let at = [lane_start(0), lane_start(1), lane_start(2), lane_start(3)];
+        let (h0, h1, h2, h3) = (
+            &hay[at[0]..at[0] + steps],
+            &hay[at[1]..at[1] + steps],
+            &hay[at[2]..at[2] + steps],
+            &hay[at[3]..at[3] + steps],
+        );
+        let mut s = [Self::START; LANES];
+        // Hits of lanes 1.. in lock-step, kept to report in order later.
+        let mut later: [Vec<(u32, usize)>; LANES] = Default::default();
+        let mut i = 0;
+        for (((&b0, &b1), &b2), &b3) in h0.iter().zip(h1).zip(h2).zip(h3) {
+            s[0] = self.step(s[0], b0);
+            s[1] = self.step(s[1], b1);
+            s[2] = self.step(s[2], b2);
+            s[3] = self.step(s[3], b3);
+            i += 1;
+            // One branch for all lanes: hits are rare.
+            if self.is_match(s[0].max(s[1]).max(s[2].max(s[3]))) {
+                if self.is_match(s[0]) {
+                    on_match(s[0], i);
+                }
+                for l in 1..LANES {
+                    let end = at[l] + i;
+                    if self.is_match(s[l]) && end > l * seg {
+                        later[l].push((s[l], end));
+                    }
+                }
+            }
+        }
+        for l in 0..LANES {
+            for &(state, end) in &later[l] {
+                on_match(state, end);
+            }
+            let stop = if l + 1 == LANES {
+                hay.len()
+            } else {
+                (l + 1) * seg
+            };
+            let from = at[l] + steps;
+            self.find_from(&hay[..stop], from, s[l], l * seg, &mut on_match);
+        }
+    }
+
+    /// Steps from `state` through `hay[from..]`, reporting keyword ends
+    /// after `owned_after`.
+    #[inline]
+    fn find_from(
+        &self,
+        hay: &[u8],
+        from: usize,
+        mut state: u32,
+        owned_after: usize,
+        on_match: &mut impl FnMut(u32, usize),
+    ) {
+        for (i, &b) in hay[from..].iter().enumerate() {
+            state = self.step(state, b);
+            let end = from + i + 1;
+            if self.is_match(state) && end > owned_after {
+                on_match(state, end);
+            }
         }
     }
 
@@ -431,10 +586,11 @@ impl KeywordDfa {
     /// them, and returns the new state.
     pub fn feed(&self, mut state: u32, bytes: &[u8], mut on_match: impl FnMut(u32, usize)) -> u32 {
         for (i, &b) in bytes.iter().enumerate() {
-            let class = self.class_of[b as usize] as usize;
-            state = self.next[state as usize * self.classes + class];
-            for &p in &self.outputs[state as usize] {
-                on_match(p, i + 1);
+            state = self.step(state, b);
+            if self.is_match(state) {
+                for &p in self.outputs(state) {
+                    on_match(p, i + 1);
+                }
             }
         }
         state
@@ -442,7 +598,7 @@ impl KeywordDfa {
 
     /// The length of the trailing partial keyword in `state`.
     pub fn partial_len(&self, state: u32) -> usize {
-        self.partial[state as usize] as usize
+        self.partial[(state >> self.shift) as usize] as usize
     }
 }
 
@@ -530,6 +686,57 @@ mod tests {
             whole.sort();
             got.sort();
             assert_eq!(got, whole, "step {step}");
+        }
+    }
+
+    /// The lock-step lanes report exactly what one pass of the DFA does,
+    /// in the same order, for keywords anywhere (lane boundaries included).
+    #[test]
+    fn lanes_find_what_one_pass_finds() {
+        let keywords = ["sk-", "sk-ant-", "a", "password", "-----BEGIN ", "ghp_"];
+        let pf = Prefilter::new(&[uses(&keywords, false)]);
+        let dfa = pf.dfa();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rand = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let longest = keywords.iter().map(|k| k.len()).max().unwrap();
+        for len in [0, 1, 4095, 4096, 4100, 4 * MIN_LANE_LEN * 3 + 7, 50_000] {
+            for round in 0..20 + 3 * (longest + 1) {
+                let mut hay = vec![b'x'; len];
+                // The longest keyword across each lane boundary, at every
+                // offset; then random ones.
+                let boundary = (round / (longest + 1) % 3 + 1) * (len / LANES);
+                let at = boundary.saturating_sub(round % (longest + 1));
+                if let Some(slot) = hay.get_mut(at..at + longest) {
+                    slot.copy_from_slice(b"-----BEGIN ");
+                }
+                // Keywords at random places, some cut by the end or by
+                // each other, in random case.
+                for _ in 0..len / 50 {
+                    let kw = keywords[rand(keywords.len())].as_bytes();
+                    let at = rand(len.max(1));
+                    for (i, &b) in kw.iter().enumerate() {
+                        if let Some(slot) = hay.get_mut(at + i) {
+                            *slot = if rand(2) == 0 {
+                                b.to_ascii_uppercase()
+                            } else {
+                                b
+                            };
+                        }
+                    }
+                }
+                let mut want = vec![];
+                dfa.feed(KeywordDfa::START, &hay, |p, end| want.push((p, end)));
+                let mut got = vec![];
+                dfa.find_all(&hay, |state, end| {
+                    got.extend(dfa.outputs(state).iter().map(|&p| (p, end)))
+                });
+                assert_eq!(got, want, "len {len}");
+            }
         }
     }
 
