@@ -332,7 +332,8 @@ pub(crate) struct KeywordDfa {
     shift: u32,
     /// `next[state_id + class]`, state ids premultiplied.
     next: Vec<u32>,
-    /// The smallest id of a state with outputs; every larger id has some.
+    /// The smallest id of a state with outputs, a power of two: every id
+    /// with outputs is at least this, every other id below it.
     first_match: u32,
     /// Patterns (indices) ending at each state (by index, `id >> shift`),
     /// via dictionary links too.
@@ -436,29 +437,42 @@ impl KeywordDfa {
             }
         }
         // Renumber: states without outputs first (the start state, which
-        // has none, stays 0), then those with outputs.
-        let mut order: Vec<usize> = (0..states).filter(|&s| outputs[s].is_empty()).collect();
+        // has none, stays 0), then unused rows up to a power of two, then
+        // those with outputs: every match id is then >= first_match, a power
+        // of two, and every other id is below it, so "did any of these
+        // states match" is `(a | b | c | d) >= first_match`.
+        let mut order: Vec<Option<usize>> = (0..states)
+            .filter(|&s| outputs[s].is_empty())
+            .map(Some)
+            .collect();
+        debug_assert_eq!(order[0], Some(0));
+        order.resize(order.len().next_power_of_two(), None);
         let first_match_index = order.len();
-        order.extend((0..states).filter(|&s| !outputs[s].is_empty()));
-        debug_assert_eq!(order[0], 0);
+        order.extend((0..states).filter(|&s| !outputs[s].is_empty()).map(Some));
         let mut index_of = vec![0u32; states];
-        for (new, &old) in order.iter().enumerate() {
-            index_of[old] = new as u32;
+        for (new, old) in order.iter().enumerate() {
+            if let Some(old) = old {
+                index_of[*old] = new as u32;
+            }
         }
         let shift = classes.next_power_of_two().trailing_zeros();
         let stride = 1usize << shift;
         assert!(
-            states
+            order
+                .len()
                 .checked_mul(stride)
                 .is_some_and(|n| n <= u32::MAX as usize),
             "keyword automaton too large for 32-bit state ids"
         );
-        let mut next = vec![0u32; states * stride];
-        for (new, &old) in order.iter().enumerate() {
-            for c in 0..classes {
-                next[new * stride + c] = index_of[dense[old * classes + c] as usize] << shift;
+        // Unused rows and classes past the last are never looked up; they
+        // stay 0 (START).
+        let mut next = vec![0u32; order.len() * stride];
+        for (new, old) in order.iter().enumerate() {
+            if let Some(old) = *old {
+                for c in 0..classes {
+                    next[new * stride + c] = index_of[dense[old * classes + c] as usize] << shift;
+                }
             }
-            // Classes past the last are never looked up; they stay 0 (START).
         }
         KeywordDfa {
             class_of,
@@ -467,9 +481,12 @@ impl KeywordDfa {
             first_match: (first_match_index << shift) as u32,
             outputs: order
                 .iter()
-                .map(|&s| std::mem::take(&mut outputs[s]).into_boxed_slice())
+                .map(|s| match s {
+                    Some(s) => std::mem::take(&mut outputs[*s]).into_boxed_slice(),
+                    None => Box::default(),
+                })
                 .collect(),
-            partial: order.iter().map(|&s| partial[s]).collect(),
+            partial: order.iter().map(|s| s.map_or(0, |s| partial[s])).collect(),
             lens: patterns.iter().map(|p| p.len() as u32).collect(),
             max_len: patterns.iter().map(Vec::len).max().unwrap_or(0),
         }
@@ -487,7 +504,8 @@ impl KeywordDfa {
         unsafe { *self.next.get_unchecked(at) }
     }
 
-    /// Whether keywords end in `state`.
+    /// Whether keywords end in `state` (or, for an OR of states, in one
+    /// of them: see `first_match`).
     #[inline(always)]
     fn is_match(&self, state: u32) -> bool {
         state >= self.first_match
@@ -528,22 +546,18 @@ impl KeywordDfa {
         // Hits of lanes 1.. in lock-step, kept to report in order later.
         let mut later: [Vec<(u32, usize)>; LANES] = Default::default();
         let mut i = 0;
-        for (((&b0, &b1), &b2), &b3) in h0.iter().zip(h1).zip(h2).zip(h3) {
-            s[0] = self.step(s[0], b0);
-            s[1] = self.step(s[1], b1);
-            s[2] = self.step(s[2], b2);
-            s[3] = self.step(s[3], b3);
-            i += 1;
-            // One branch for all lanes: hits are rare.
-            if self.is_match(s[0].max(s[1]).max(s[2].max(s[3]))) {
-                if self.is_match(s[0]) {
-                    on_match(s[0], i);
-                }
-                for l in 1..LANES {
-                    let end = at[l] + i;
-                    if self.is_match(s[l]) && end > l * seg {
-                        later[l].push((s[l], end));
-                    }
+        while i < steps {
+            i = self.run_lanes([h0, h1, h2, h3], &mut s, i);
+            if i == steps && !self.is_match(s[0] | s[1] | s[2] | s[3]) {
+                break;
+            }
+            if self.is_match(s[0]) {
+                on_match(s[0], i);
+            }
+            for l in 1..LANES {
+                let end = at[l] + i;
+                if self.is_match(s[l]) && end > l * seg {
+                    later[l].push((s[l], end));
                 }
             }
         }
@@ -559,6 +573,33 @@ impl KeywordDfa {
             let from = at[l] + steps;
             self.find_from(&hay[..stop], from, s[l], l * seg, &mut on_match);
         }
+    }
+
+    /// Steps the lanes in lock-step from offset `i` until some lane is in
+    /// a match state or the lanes end; returns the offset after the last
+    /// step. The hot loop of the prefilter: kept apart from any closure so
+    /// that its dozen values stay in registers.
+    #[inline(never)]
+    fn run_lanes(&self, lanes: [&[u8]; LANES], s: &mut [u32; LANES], mut i: usize) -> usize {
+        let [h0, h1, h2, h3] = lanes;
+        let n = h0.len();
+        // Equal lengths let the compiler drop the bounds checks below.
+        let (h1, h2, h3) = (&h1[..n], &h2[..n], &h3[..n]);
+        // Word-sized states: no zero-extension per step.
+        let [mut s0, mut s1, mut s2, mut s3] = s.map(|s| s as usize);
+        let step = |s: usize, b: u8| self.step(s as u32, b) as usize;
+        while i < n {
+            s0 = step(s0, h0[i]);
+            s1 = step(s1, h1[i]);
+            s2 = step(s2, h2[i]);
+            s3 = step(s3, h3[i]);
+            i += 1;
+            if s0 | s1 | s2 | s3 >= self.first_match as usize {
+                break;
+            }
+        }
+        *s = [s0, s1, s2, s3].map(|s| s as u32);
+        i
     }
 
     /// Steps from `state` through `hay[from..]`, reporting keyword ends
