@@ -473,8 +473,21 @@ impl ParallelStream {
             self.capture,
             &mut self.lines,
         );
+        self.base = self.end();
+        self.start = self.base;
         self.buf = vec![];
         found
+    }
+
+    /// The offset up to which the input has been scanned: every finding
+    /// before it has been returned. (A sequential stream settles
+    /// findings itself: for it, the bytes pushed so far.)
+    pub fn scanned_to(&self) -> u64 {
+        match &self.sequential {
+            Some(s) => s.offset(),
+            None if self.finished => self.end(),
+            None => self.start,
+        }
     }
 
     /// Bytes pushed so far.

@@ -212,6 +212,9 @@ impl FilteredStream {
 struct ParallelFiltered {
     raw: ParallelStream,
     allow: Option<InlineAllow>,
+    /// Bytes pushed but not yet given to `allow`: it takes each byte with
+    /// the findings up to it, and the parallel scan reports a block later.
+    unfiltered: Vec<u8>,
     filter: Filter,
     rules: usize,
     wide: Filtered,
@@ -226,6 +229,7 @@ impl ParallelFiltered {
         ParallelFiltered {
             raw,
             allow: filter.inline_allow.then(|| InlineAllow::new(scanner)),
+            unfiltered: vec![],
             filter,
             rules: scanner.rules().len(),
             wide: Filtered::new(scanner, filter, capture),
@@ -258,6 +262,22 @@ impl ParallelFiltered {
         out
     }
 
+    /// The bytes that the findings returned so far cover, for `allow`.
+    fn scanned(&mut self, chunk: &[u8], last: bool) -> Vec<u8> {
+        if self.allow.is_none() {
+            return vec![];
+        }
+        self.unfiltered.extend_from_slice(chunk);
+        let waiting = if last {
+            0
+        } else {
+            (self.raw.offset() - self.raw.scanned_to()) as usize
+        };
+        let n = self.unfiltered.len() - waiting;
+        let rest = self.unfiltered.split_off(n);
+        std::mem::replace(&mut self.unfiltered, rest)
+    }
+
     /// Goes on sequentially: every finding that a [`FilteredStream`]
     /// would have reported by now is reported.
     fn go_sequential(&mut self) -> Vec<Finding> {
@@ -278,13 +298,13 @@ impl ParallelFiltered {
 
     fn raw_filter(&mut self, chunk: &[u8], mut found: Vec<Finding>, last: bool) -> Vec<Finding> {
         found.retain(|f| self.filter.keeps(f, self.rules));
+        let scanned = self.scanned(chunk, last);
         match &mut self.allow {
             Some(allow) => {
                 let mut out = vec![];
+                allow.push(&scanned, found, &mut out);
                 if last {
-                    allow.finish(found, &mut out);
-                } else {
-                    allow.push(chunk, found, &mut out);
+                    allow.finish(vec![], &mut out);
                 }
                 out
             }
