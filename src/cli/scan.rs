@@ -32,6 +32,7 @@ use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Read};
 use std::io::{Cursor, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -215,6 +216,8 @@ struct ParallelFiltered {
     /// Bytes pushed but not yet given to `allow`: it takes each byte with
     /// the findings up to it, and the parallel scan reports a block later.
     unfiltered: Vec<u8>,
+    /// How many of them `allow` has taken.
+    given: usize,
     filter: Filter,
     rules: usize,
     wide: Filtered,
@@ -230,6 +233,7 @@ impl ParallelFiltered {
             raw,
             allow: filter.inline_allow.then(|| InlineAllow::new(scanner)),
             unfiltered: vec![],
+            given: 0,
             filter,
             rules: scanner.rules().len(),
             wide: Filtered::new(scanner, filter, capture),
@@ -262,10 +266,17 @@ impl ParallelFiltered {
         out
     }
 
-    /// The bytes that the findings returned so far cover, for `allow`.
-    fn scanned(&mut self, chunk: &[u8], last: bool) -> Vec<u8> {
+    /// Appends `chunk` to the bytes waiting for `allow`, and returns the
+    /// range of them that the findings returned so far cover.
+    fn scanned(&mut self, chunk: &[u8], last: bool) -> Range<usize> {
         if self.allow.is_none() {
-            return vec![];
+            return 0..0;
+        }
+        // Compact in large steps only: a copy of what waits on every push
+        // would cost more than the scan.
+        if self.given > self.unfiltered.len() / 2 {
+            self.unfiltered.drain(..self.given);
+            self.given = 0;
         }
         self.unfiltered.extend_from_slice(chunk);
         let waiting = if last {
@@ -273,9 +284,9 @@ impl ParallelFiltered {
         } else {
             (self.raw.offset() - self.raw.scanned_to()) as usize
         };
-        let n = self.unfiltered.len() - waiting;
-        let rest = self.unfiltered.split_off(n);
-        std::mem::replace(&mut self.unfiltered, rest)
+        let to = self.unfiltered.len() - waiting;
+        let from = std::mem::replace(&mut self.given, to);
+        from..to
     }
 
     /// Goes on sequentially: every finding that a [`FilteredStream`]
@@ -302,7 +313,7 @@ impl ParallelFiltered {
         match &mut self.allow {
             Some(allow) => {
                 let mut out = vec![];
-                allow.push(&scanned, found, &mut out);
+                allow.push(&self.unfiltered[scanned], found, &mut out);
                 if last {
                     allow.finish(vec![], &mut out);
                 }
@@ -911,6 +922,7 @@ fn error_path(err: &ignore::Error) -> Option<&Path> {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn scan_file(
     scanner: &Scanner,
     path: PathBuf,
