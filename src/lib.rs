@@ -50,6 +50,7 @@ pub mod logging;
 mod matcher;
 pub mod oracle;
 pub mod panic;
+pub mod parallel;
 mod prefilter;
 #[cfg(feature = "python")]
 mod python;
@@ -68,6 +69,7 @@ pub use error::{Error, Origin, RuleProblem};
 pub use finding::{masked_preview, Finding, Fingerprint, Fingerprinter};
 pub use guard::{Action, Guard, Policy, PolicyError, StreamRedactor, Verdict};
 pub use known::KnownSecrets;
+pub use parallel::ParallelStream;
 pub use redact::{Marker, RedactWriter};
 pub use rules::{Rotation, Rule, RuleSet};
 pub use scan::{RuleShape, Scanner, ScannerBuilder};

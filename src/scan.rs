@@ -513,6 +513,18 @@ pub(crate) struct LineCounter {
 }
 
 impl LineCounter {
+    /// A counter whose buffer starts at absolute offset `at`, with
+    /// `newlines` newlines before it and its line starting at `line_start`.
+    pub fn starting_at(at: u64, newlines: u64, line_start: u64) -> LineCounter {
+        LineCounter {
+            base_newlines: newlines,
+            base_line_start: line_start,
+            pos: at,
+            newlines,
+            line_start,
+        }
+    }
+
     /// Accounts for the bytes `[base, new_base)` that are about to be dropped
     /// from the front of the buffer (`hay[0]` is at `base`).
     pub fn drop_front(&mut self, hay: &[u8], base: u64, new_base: u64) {

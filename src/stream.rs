@@ -119,6 +119,36 @@ impl StreamCore {
         }
     }
 
+    /// A stream that goes on with an input at absolute offset `at`, a
+    /// point that no match of any rule spans (see [`crate::parallel`]):
+    /// `look_behind` holds the bytes just before it, `newlines` counts the
+    /// newlines before `at`, and its line starts at `line_start`.
+    pub fn resume(
+        scanner: Scanner,
+        look_behind: &[u8],
+        at: u64,
+        newlines: u64,
+        line_start: u64,
+    ) -> StreamCore {
+        let mut core = StreamCore::new(scanner, false);
+        let base = at - look_behind.len() as u64;
+        let inner_newlines = memchr::memchr_iter(b'\n', look_behind).count() as u64;
+        // The start of the look-behind's own line is only needed to locate
+        // a byte in it, which never happens: nothing starts before `at`.
+        core.lines =
+            LineCounter::starting_at(base, newlines - inner_newlines, line_start.min(base));
+        core.buf.extend_from_slice(look_behind);
+        core.base = base;
+        core.frontier = at;
+        core.settled = at;
+        core.known_from = at;
+        let prefilter = &core.scanner.inner().prefilter;
+        core.keyword_state = prefilter
+            .dfa()
+            .feed(KeywordDfa::START, look_behind, |_, _| {});
+        core
+    }
+
     /// The label of candidate rule `rule` (a rule id or `known:NAME`).
     pub fn label(&self, rule: usize) -> Arc<str> {
         self.scanner.label(rule, &self.known_labels).clone()
@@ -410,6 +440,19 @@ impl StreamScanner {
     pub fn new(scanner: Scanner) -> StreamScanner {
         StreamScanner {
             core: StreamCore::new(scanner, false),
+        }
+    }
+
+    /// A stream resumed at `at` (see `StreamCore::resume`).
+    pub(crate) fn resume(
+        scanner: Scanner,
+        look_behind: &[u8],
+        at: u64,
+        newlines: u64,
+        line_start: u64,
+    ) -> StreamScanner {
+        StreamScanner {
+            core: StreamCore::resume(scanner, look_behind, at, newlines, line_start),
         }
     }
 

@@ -287,6 +287,11 @@ pub struct ScanArgs {
     /// secretscan.toml and .secretscanignore.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+    /// Scan with N threads: files in parallel, and large files or stdin
+    /// cut into chunks scanned in parallel (the findings are the same).
+    /// By default, one per core, or `threads` of secretscan.toml.
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub threads: Option<u64>,
     /// Read settings from FILE instead of looking for secretscan.toml.
     #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
     pub config: Option<PathBuf>,

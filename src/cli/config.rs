@@ -101,6 +101,8 @@ pub struct ScanConfig {
     pub output: Option<PathBuf>,
     /// How archives are opened; `None` scans them as raw bytes.
     pub archives: Option<Limits>,
+    /// Scanning threads; `None` is one per core.
+    pub threads: Option<usize>,
     /// Findings in it are not reported.
     pub baseline: Option<Baseline>,
     /// Record every finding reported into this baseline file.
@@ -221,6 +223,7 @@ impl Config {
                     summary: a.summary || std::io::IsTerminal::is_terminal(&std::io::stdout()),
                     output: a.output.filter(|p| p.as_os_str() != "-"),
                     archives,
+                    threads: a.threads.map(|n| n as usize).or(settings.threads),
                     baseline,
                     write_baseline,
                     ignore: project.ignore,

@@ -12,6 +12,7 @@
 //! min_confidence = "low"                # like --min-confidence
 //! exclude = ["vendor/", "*.min.js"]     # gitignore syntax, like --exclude
 //! archives = false                      # like --no-archives
+//! threads = 4                           # like --threads
 //! baseline = ".secretscan-baseline.json"  # like --baseline
 //! rule_files = ["ci/rules.toml"]        # like --rules
 //! disable_rules = ["generic-password"]  # leave these rules out
@@ -49,6 +50,7 @@ struct FileSettings {
     #[serde(default)]
     exclude: Vec<String>,
     archives: Option<bool>,
+    threads: Option<usize>,
     baseline: Option<PathBuf>,
     #[serde(default)]
     rule_files: Vec<PathBuf>,
@@ -69,6 +71,8 @@ pub struct Settings {
     /// Gitignore lines, relative to the config file's directory.
     pub exclude: Vec<String>,
     pub archives: Option<bool>,
+    /// Scanning threads; `None` is one per core.
+    pub threads: Option<usize>,
     pub baseline: Option<PathBuf>,
     pub rule_files: Vec<PathBuf>,
     pub disable_rules: Vec<String>,
@@ -213,6 +217,9 @@ fn read_settings(file: &Path) -> Result<Settings> {
         ),
         None => None,
     };
+    if raw.threads == Some(0) {
+        bail!("{name}: threads: at least 1");
+    }
     for id in &raw.disable_rules {
         if id.is_empty() {
             bail!("{name}: disable_rules: empty rule id");
@@ -233,6 +240,7 @@ fn read_settings(file: &Path) -> Result<Settings> {
         min_confidence,
         exclude: raw.exclude,
         archives: raw.archives,
+        threads: raw.threads,
         baseline: raw.baseline.map(|p| dir.join(p)),
         rule_files: raw.rule_files.iter().map(|p| dir.join(p)).collect(),
         disable_rules: raw.disable_rules,
