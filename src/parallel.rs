@@ -196,7 +196,7 @@ fn scan_chunk(scanner: &Scanner, hay: &[u8], base: u64, range: Range<u64>, captu
             hits.push(hit);
         });
     let own = &hay[local(range.start)..local(range.end)];
-    let newlines = memchr::memchr_iter(b'\n', own).count() as u64;
+    let newlines = crate::scan::count_newlines(own) as u64;
     let last_newline = memchr::memrchr(b'\n', own).map(|i| range.start + i as u64);
     let mut chunk = Chunk {
         start: range.start,

@@ -132,7 +132,7 @@ impl StreamCore {
     ) -> StreamCore {
         let mut core = StreamCore::new(scanner, false);
         let base = at - look_behind.len() as u64;
-        let inner_newlines = memchr::memchr_iter(b'\n', look_behind).count() as u64;
+        let inner_newlines = crate::scan::count_newlines(look_behind) as u64;
         // The start of the look-behind's own line is only needed to locate
         // a byte in it, which never happens: nothing starts before `at`.
         core.lines =

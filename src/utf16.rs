@@ -190,13 +190,15 @@ impl Utf16View {
             return;
         }
         let has_zero = memchr::memchr(0, chunk).is_some();
-        // Newline positions are needed only while a run can be mapped.
-        if has_zero || !self.segments.is_empty() || self.held.is_some() {
+        // Newline positions are needed only while a run can be mapped. (A
+        // held character or a run under way continues only into a chunk
+        // with a `00` byte, so `has_zero` covers both.)
+        if has_zero || !self.segments.is_empty() {
             self.newlines
                 .extend(memchr::memchr_iter(b'\n', chunk).map(|i| base + i as u64));
         } else {
             if let Some(last) = memchr::memrchr(b'\n', chunk) {
-                self.newlines_before += memchr::memchr_iter(b'\n', chunk).count() as u64;
+                self.newlines_before += crate::scan::count_newlines(chunk) as u64;
                 self.trimmed_line_start = base + last as u64 + 1;
             }
         }
@@ -302,8 +304,14 @@ impl Utf16View {
     /// Drops the parts of the map that no finding still to come can need.
     fn trim(&mut self) {
         let keep_from = self.narrow_len.saturating_sub(self.retain);
-        while self.segments.len() > 1 && self.segments[0].narrow + self.segments[0].len < keep_from
-        {
+        // The last segment goes too once its run has ended: text read
+        // after it maps through later segments, and keeping it would make
+        // every later chunk record its newlines (one `memchr` call a line).
+        while let Some(front) = self.segments.front() {
+            let growing = self.segments.len() == 1 && self.emitting;
+            if growing || front.narrow + front.len >= keep_from {
+                break;
+            }
             self.segments.pop_front();
         }
         // Raw newlines before the oldest mapped character (or, with no run
