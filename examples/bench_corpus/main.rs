@@ -56,7 +56,9 @@ fn run(args: &[String]) -> io::Result<bool> {
             let block = &block[..corpus::MIB / unit.len() * unit.len()];
             let mut written = 0;
             while written < len {
-                let n = block.len().min((len - written).div_ceil(unit.len()) * unit.len());
+                let n = block
+                    .len()
+                    .min((len - written).div_ceil(unit.len()) * unit.len());
                 out.write_all(&block[..n])?;
                 written += n;
             }
