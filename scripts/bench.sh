@@ -25,6 +25,8 @@
 #   BENCH_MB=256       size of the log corpus, MiB
 #   BENCH_ADV_MB=      size of each keyword-repeat file, MiB (default BENCH_MB)
 #   BENCH_PEER_MB=32   the slice of the log the peers scan, MiB
+#   BENCH_DS_MB=4      the slice detect-secrets scans, MiB (it runs near
+#                      1 MB/s: 1000x slower than the others)
 #   BENCH_RUNS=3       runs per row; the best is kept
 #   BENCH_THREADS=     "all threads" (default: nproc)
 #   BENCH_DIR=target/bench   cache of inputs and tools, and table.md
@@ -44,6 +46,7 @@ root=$PWD
 mb=${BENCH_MB:-256}
 adv_mb=${BENCH_ADV_MB:-$mb}
 peer_mb=${BENCH_PEER_MB:-32}
+ds_mb=${BENCH_DS_MB:-4}
 runs=${BENCH_RUNS:-3}
 threads=${BENCH_THREADS:-$(nproc)}
 peers=${BENCH_PEERS:-1}
@@ -87,6 +90,8 @@ log=$dir/log-${mb}M.log
 make_input "$log" "$gen" log "${mb}M"
 slice=$dir/log-${mb}M-first-${peer_mb}M.log
 make_input "$slice" head -c "$((peer_mb << 20))" "$log"
+ds_slice=$dir/log-${mb}M-first-${ds_mb}M.log
+make_input "$ds_slice" head -c "$((ds_mb << 20))" "$log"
 small=$dir/small-1K.log
 make_input "$small" head -c 1024 "$log"
 for kind in password begin ghp; do
@@ -122,8 +127,8 @@ if [ -z "$vendor_na" ]; then
         (cd "$vendor" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 cat) >"$vendor_cat"
         echo "$lock_key" >"$vendor_cat.key"
     fi
-    vendor_files=$(find "$vendor" -type f | wc -l)
-    vendor_bytes=$(find "$vendor" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
+    vendor_files=$(find "$vendor/" -type f | wc -l)
+    vendor_bytes=$(find "$vendor/" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
 fi
 
 # Every rule keyword, for rg's literal search.
@@ -226,6 +231,7 @@ scanN=("${scan[@]}")
 size() { stat -c %s "$1"; }
 log_bytes=$(size "$log")
 slice_bytes=$(size "$slice")
+ds_bytes=$(size "$ds_slice")
 adv_bytes=$(size "$dir/repeat-password-${adv_mb}M")
 out=$dir/redact.out
 
@@ -267,7 +273,7 @@ if [ "$peers" = 1 ]; then
         time_row ripsecrets "$slice_bytes" "$runs" "${tool[ripsecrets]}" "$slice"
     fi
     if [ -n "${tool[detect-secrets]}" ]; then
-        time_row detect-secrets "$slice_bytes" "$runs" "${tool[detect-secrets]}" scan "$slice"
+        time_row detect-secrets "$ds_bytes" "$runs" "${tool[detect-secrets]}" scan "$ds_slice"
     fi
 fi
 findings=$({ "${scanN[@]}" "$log" || true; } | wc -l)
@@ -275,9 +281,20 @@ findings=$({ "${scanN[@]}" "$log" || true; } | wc -l)
 # --- table -------------------------------------------------------------------
 # Throughput is in decimal MB/s (10^6 bytes a second), as the targets are.
 # (Each helper prints nothing when it has no figure, and returns 0.)
-mbps() { # ID BYTES -> MB/s
+mbps() { # ID BYTES -> MB/s (unrounded: ratios are taken from it)
     if [ -n "${secs[$1]:-}" ]; then
-        awk -v b="$2" -v ns="${secs[$1]}" 'BEGIN { printf "%.0f", b / ns * 1000 }'
+        awk -v b="$2" -v ns="${secs[$1]}" 'BEGIN { printf "%.4f", b / ns * 1000 }'
+    fi
+}
+# Three significant figures or so: 1234, 123, 12.3, 1.23, 0.123.
+fmt() {
+    if [ -n "$1" ]; then
+        awk -v x="$1" 'BEGIN { printf (x >= 100 ? "%.0f" : x >= 10 ? "%.1f" : x >= 1 ? "%.2f" : "%.3f"), x }'
+    fi
+}
+cpu_mbps() { # ID BYTES -> MB per CPU-second
+    if [ -n "${cpu[$1]:-}" ]; then
+        awk -v b="$2" -v c="${cpu[$1]}" 'BEGIN { if (c > 0) printf "%.4f", b / c / 1e6 }'
     fi
 }
 ratio() { # A B -> A/B with 2 decimals
@@ -286,8 +303,11 @@ ratio() { # A B -> A/B with 2 decimals
     fi
 }
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
-declare -A rate
-rate_of() { rate[$1]=$(mbps "$1" "$2"); }
+declare -A rate crate
+rate_of() {
+    rate[$1]=$(mbps "$1" "$2")
+    crate[$1]=$(cpu_mbps "$1" "$2")
+}
 rate_of cat "$log_bytes"
 rate_of catcat "$log_bytes"
 rate_of rg "$log_bytes"
@@ -301,7 +321,8 @@ if [ -z "$vendor_na" ]; then
 fi
 for kind in password begin ghp; do rate_of "adv-$kind" "$adv_bytes"; done
 for n in 30 300 3000; do rate_of "rules-$n" "$log_bytes"; done
-for id in slice1 gitleaks ripsecrets detect-secrets; do rate_of "$id" "$slice_bytes"; done
+for id in slice1 gitleaks ripsecrets; do rate_of "$id" "$slice_bytes"; done
+rate_of detect-secrets "$ds_bytes"
 
 table=$dir/table.md
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || true)
@@ -329,8 +350,8 @@ row() {
     local mark=""
     case $met in yes) mark="✓ " ;; no) mark="✗ " ;; esac
     # A | inside a cell would end it.
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${what//|/\\|}" "${input//|/\\|}" \
-        "$(secs_of "$id")" "${cpu[$id]:-}" "$r" "${vs:+$vs×}" "$(rss_mib "$id")" \
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${what//|/\\|}" "${input//|/\\|}" \
+        "$(secs_of "$id")" "${cpu[$id]:-}" "$(fmt "$r")" "$(fmt "${crate[$id]:-}")" "${vs:+$vs×}" "$(rss_mib "$id")" \
         "${target:+$mark${target//|/\\|}}" "${note//|/\\|}"
 }
 met() { # RATE-OR-RATIO THRESHOLD -> yes/no/empty
@@ -346,12 +367,12 @@ met() { # RATE-OR-RATIO THRESHOLD -> yes/no/empty
 {
     echo "Machine: $(nproc) cores ($threads threads used for \"all\"), $cpu, $mem; $(uname -sr)."
     echo "secretscan $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'), $rules_n built-in rules ($(wc -l <"$keywords") distinct keywords), release build; $(rustc --version | cut -d' ' -f1-2)."
-    echo "Best of $runs runs (start-up: of $startup_runs), wall clock, with the CPU time (user + system) of that run; MB/s = 10^6 bytes/s of wall time; RSS = peak resident set (GNU time)."
-    echo "Inputs: log = ${mb} MiB generated log, $findings findings; vendor = $([ -z "$vendor_na" ] && echo "$vendor_files files, $((vendor_bytes >> 20)) MiB" || echo "n/a: $vendor_na"); adversarial files ${adv_mb} MiB each; peers on the first ${peer_mb} MiB of the log."
+    echo "Best of $runs runs (start-up: of $startup_runs), wall clock, with the CPU time (user + system) of that run; MB/s = 10^6 bytes a second of wall time, MB/CPU-s = per second of CPU time (all threads, all processes; steadier on a busy machine, 10 ms resolution); RSS = peak resident set (GNU time)."
+    echo "Inputs: log = ${mb} MiB generated log, $findings findings; vendor = $([ -z "$vendor_na" ] && echo "$vendor_files files, $((vendor_bytes >> 20)) MiB" || echo "n/a: $vendor_na"); adversarial files ${adv_mb} MiB each; peers on the first ${peer_mb} MiB of the log (detect-secrets: ${ds_mb} MiB), MB/s comparable."
     [ "$threads_flag" = 1 ] || echo "(this secretscan has no --threads flag: threads set by RAYON_NUM_THREADS only)"
     echo
-    echo "| workload | input | best (s) | CPU (s) | MB/s | × baseline | RSS (MiB) | target | note |"
-    echo "|---|---|---|---|---|---|---|---|---|"
+    echo "| workload | input | best (s) | CPU (s) | MB/s | MB/CPU-s | × baseline | RSS (MiB) | target | note |"
+    echo "|---|---|---|---|---|---|---|---|---|---|"
     row cat 'cat > /dev/null' log "" "" ""
     row catcat 'cat | cat > out' log cat "" ""
     if [ -n "${tool[rg]}" ]; then
@@ -401,17 +422,18 @@ met() { # RATE-OR-RATIO THRESHOLD -> yes/no/empty
     if [ "$peers" = 1 ]; then
         row slice1 'secretscan scan, 1 thread' "log, first ${peer_mb} MiB" "" "" ""
         for p in gitleaks ripsecrets detect-secrets; do
+            slice_mb=$peer_mb
             case $p in
                 gitleaks) what='gitleaks dir' ;;
                 ripsecrets) what='ripsecrets' ;;
-                detect-secrets) what='detect-secrets scan' ;;
+                detect-secrets) what='detect-secrets scan' slice_mb=$ds_mb ;;
             esac
             if [ -n "${tool[$p]:-}" ]; then
                 vs=$(ratio "${rate[slice1]:-}" "${rate[$p]:-}")
-                row "$p" "$what" "log, first ${peer_mb} MiB" "" "" "" \
+                row "$p" "$what" "log, first ${slice_mb} MiB" "" "" "" \
                     "${vs:+secretscan (1 thread) is ${vs}× faster}"
             else
-                row "$p" "$what" "log, first ${peer_mb} MiB" "" "" "" "n/a: ${na[$p]:-}"
+                row "$p" "$what" "log, first ${slice_mb} MiB" "" "" "" "n/a: ${na[$p]:-}"
             fi
         done
     fi
