@@ -133,8 +133,15 @@ fi
 
 # Every rule keyword, for rg's literal search.
 keywords=$dir/keywords.txt
-"$bin" rules --format json | jq -r '.[].keywords[]' | LC_ALL=C sort -u >"$keywords"
-rules_n=$("$bin" rules --format json | jq length)
+"$bin" rules --format json >"$dir/rules.json"
+if command -v jq >/dev/null; then
+    jq -r '.[].keywords[]' "$dir/rules.json" | LC_ALL=C sort -u >"$keywords"
+    rules_n=$(jq length "$dir/rules.json")
+else
+    python3 -c 'import json, sys; [print(k) for r in json.load(open(sys.argv[1])) for k in r["keywords"]]' \
+        "$dir/rules.json" | LC_ALL=C sort -u >"$keywords"
+    rules_n=$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))))' "$dir/rules.json")
+fi
 
 # --- tools -------------------------------------------------------------------
 # find_tool NAME: prints its path (PATH, then $dir/bin, $dir/venv/bin).
