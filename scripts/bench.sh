@@ -183,11 +183,12 @@ fi
 
 # --- timing ------------------------------------------------------------------
 # time_row ID BYTES RUNS CMD...: runs CMD (stdout discarded; exit status 0
-# or 1 accepted: scanners exit 1 on findings) RUNS times; keeps the best
+# or 1 accepted: scanners exit 1 on findings) RUNS times over BYTES of
+# input; keeps the best
 # wall time (from the nanosecond clock), the CPU time (user + system) of
 # that run, and the largest peak RSS. On a busy machine the wall time
 # suffers first: the CPU column says how much of it was this program's.
-declare -A secs cpu rss fail
+declare -A secs cpu rss fail nbytes
 time_row() {
     local id=$1 bytes=$2 n=$3
     shift 3
@@ -216,6 +217,7 @@ time_row() {
         fi
     done
     secs[$id]=$best
+    nbytes[$id]=$bytes
     cpu[$id]=$best_cpu
     rss[$id]=$peak
 }
@@ -239,16 +241,17 @@ size() { stat -c %s "$1"; }
 log_bytes=$(size "$log")
 slice_bytes=$(size "$slice")
 ds_bytes=$(size "$ds_slice")
-adv_bytes=$(size "$dir/repeat-password-${adv_mb}M")
 out=$dir/redact.out
 
 time_row cat "$log_bytes" "$runs" cat "$log"
+# shellcheck disable=SC2016 # $1.. expand in the inner shell
 time_row catcat "$log_bytes" "$runs" sh -c 'cat "$1" | cat > "$2"' _ "$log" "$out"
 if [ -n "${tool[rg]}" ]; then
     time_row rg "$log_bytes" "$runs" "${tool[rg]}" -c -F -i -f "$keywords" "$log"
 fi
 time_row scan1 "$log_bytes" "$runs" "${scan1[@]}" "$log"
 time_row scanN "$log_bytes" "$runs" "${scanN[@]}" "$log"
+# shellcheck disable=SC2016
 time_row redact "$log_bytes" "$runs" sh -c 'cat "$1" | "$2" redact > "$3"' _ "$log" "$bin" "$out"
 rm -f "$out"
 if [ -z "$vendor_na" ]; then
@@ -263,7 +266,7 @@ if [ -z "$vendor_na" ]; then
     time_row treeN "$vendor_bytes" "$runs" "${scanN[@]}" "$vendor"
 fi
 for kind in password begin ghp; do
-    time_row "adv-$kind" "$adv_bytes" "$runs" "${scan1[@]}" "$dir/repeat-$kind-${adv_mb}M"
+    time_row "adv-$kind" "$(size "$dir/repeat-$kind-${adv_mb}M")" "$runs" "${scan1[@]}" "$dir/repeat-$kind-${adv_mb}M"
 done
 startup_runs=$((runs > 10 ? runs : 10))
 time_row startup 1024 "$startup_runs" "${scan1[@]}" "$small"
@@ -310,26 +313,13 @@ ratio() { # A B -> A/B with 2 decimals
     fi
 }
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+# Each timed row's rate over the bytes it read.
 declare -A rate crate
-rate_of() {
-    rate[$1]=$(mbps "$1" "$2")
-    crate[$1]=$(cpu_mbps "$1" "$2")
-}
-rate_of cat "$log_bytes"
-rate_of catcat "$log_bytes"
-rate_of rg "$log_bytes"
-rate_of scan1 "$log_bytes"
-rate_of scanN "$log_bytes"
-rate_of redact "$log_bytes"
-if [ -z "$vendor_na" ]; then
-    for id in vcat vrg vscan1 vscanN; do rate_of "$id" "$vcat_bytes"; done
-    rate_of tree1 "$vendor_bytes"
-    rate_of treeN "$vendor_bytes"
-fi
-for kind in password begin ghp; do rate_of "adv-$kind" "$adv_bytes"; done
-for n in 30 300 3000; do rate_of "rules-$n" "$log_bytes"; done
-for id in slice1 gitleaks ripsecrets; do rate_of "$id" "$slice_bytes"; done
-rate_of detect-secrets "$ds_bytes"
+for id in "${!secs[@]}"; do
+    [ "$id" = startup ] && continue # reported in ms
+    rate[$id]=$(mbps "$id" "${nbytes[$id]}")
+    crate[$id]=$(cpu_mbps "$id" "${nbytes[$id]}")
+done
 
 table=$dir/table.md
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || true)
