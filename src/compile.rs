@@ -132,7 +132,7 @@ pub(crate) fn syntax_config() -> syntax::Config {
     syntax::Config::new().unicode(false).utf8(false)
 }
 
-fn parse_hir(pattern: &str) -> Result<Hir, Box<regex_syntax::Error>> {
+pub(crate) fn parse_hir(pattern: &str) -> Result<Hir, Box<regex_syntax::Error>> {
     regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)

@@ -54,16 +54,26 @@ impl Follow {
 
 /// A keyword-led rule's anchored DFA, built on the first hit that needs a
 /// follow set and shared by all of the rule's keywords.
+///
+/// It is built from the rule's pattern with every counted repetition capped
+/// at one more than the longest keyword (see [`cap_repetitions`]): that keeps
+/// every prefix of a match that is at most that long, which is all a follow
+/// set looks at, and makes the automaton small (a private-key rule's
+/// `{32,16384}` would otherwise cost milliseconds to compile, once more after
+/// the rule's own regex).
 #[derive(Debug)]
 pub(crate) struct LedDfa {
     pattern: String,
+    /// Repetitions are capped at this count.
+    cap: u32,
     dfa: std::sync::OnceLock<Option<regex_automata::hybrid::dfa::DFA>>,
 }
 
 impl LedDfa {
-    pub(crate) fn new(pattern: &str) -> LedDfa {
+    pub(crate) fn new(pattern: &str, longest_keyword: usize) -> LedDfa {
         LedDfa {
             pattern: pattern.to_string(),
+            cap: u32::try_from(longest_keyword + 1).unwrap_or(u32::MAX),
             dfa: std::sync::OnceLock::new(),
         }
     }
@@ -72,17 +82,56 @@ impl LedDfa {
         self.dfa
             .get_or_init(|| {
                 use regex_automata::hybrid::dfa::DFA;
+                use regex_automata::nfa::thompson;
+                let hir = crate::compile::parse_hir(&self.pattern).ok()?;
+                let nfa = thompson::Compiler::new()
+                    .build_from_hir(&cap_repetitions(&hir, self.cap))
+                    .ok()?;
                 DFA::builder()
-                    .syntax(crate::compile::syntax_config())
                     .configure(
+                        // All: no match-priority pruning, so a dead state
+                        // means no match has this prefix.
                         DFA::config()
-                            .match_kind(regex_automata::MatchKind::LeftmostFirst)
+                            .match_kind(regex_automata::MatchKind::All)
                             .cache_capacity(1 << 20),
                     )
-                    .build(&self.pattern)
+                    .build_from_nfa(nfa)
                     .ok()
             })
             .as_ref()
+    }
+}
+
+/// `hir` with every repetition's counts capped at `cap` (`{m,n}` becomes
+/// `{min(m,cap),min(n,cap)}`, unbounded ones `{min(m,cap),cap}`).
+///
+/// Every string of length at most `cap` that is a prefix of a match of
+/// `hir` is a prefix of a match of the result and the other way round: a
+/// prefix that short lies within the first `cap` iterations of any
+/// repetition it enters (each iteration that consumes a byte consumes at
+/// least one), and the capped repetition can still take those iterations
+/// and then end.
+fn cap_repetitions(hir: &regex_syntax::hir::Hir, cap: u32) -> regex_syntax::hir::Hir {
+    use regex_syntax::hir::{Capture, Hir, HirKind, Repetition};
+    match hir.kind() {
+        HirKind::Repetition(r) => Hir::repetition(Repetition {
+            min: r.min.min(cap),
+            max: Some(r.max.map_or(cap, |max| max.min(cap))),
+            greedy: r.greedy,
+            sub: Box::new(cap_repetitions(&r.sub, cap)),
+        }),
+        HirKind::Capture(c) => Hir::capture(Capture {
+            index: c.index,
+            name: c.name.clone(),
+            sub: Box::new(cap_repetitions(&c.sub, cap)),
+        }),
+        HirKind::Concat(subs) => {
+            Hir::concat(subs.iter().map(|h| cap_repetitions(h, cap)).collect())
+        }
+        HirKind::Alternation(subs) => {
+            Hir::alternation(subs.iter().map(|h| cap_repetitions(h, cap)).collect())
+        }
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => hir.clone(),
     }
 }
 
@@ -204,7 +253,10 @@ impl Prefilter {
             rules_of,
             led: keywords_per_rule
                 .iter()
-                .map(|u| u.led_pattern.as_deref().map(LedDfa::new))
+                .map(|u| {
+                    let longest = u.keywords.iter().map(String::len).max().unwrap_or(0);
+                    u.led_pattern.as_deref().map(|p| LedDfa::new(p, longest))
+                })
                 .collect(),
             patterns,
             dfa,
@@ -779,6 +831,43 @@ mod tests {
                 assert_eq!(got, want, "len {len}");
             }
         }
+    }
+
+    /// Capping repetitions keeps every follow set of the built-in pack
+    /// exactly as the full pattern's DFA gives it.
+    #[test]
+    fn capped_dfas_give_the_full_patterns_follow_sets() {
+        use regex_automata::hybrid::dfa::DFA;
+        let rules = crate::rules::RuleSet::builtin();
+        let mut checked = 0;
+        for rule in rules.rules() {
+            let compiled = crate::compile::compile_rule(rule).unwrap();
+            if !compiled.starts_with_keyword {
+                continue;
+            }
+            let longest = rule.keywords.iter().map(String::len).max().unwrap();
+            let capped = LedDfa::new(&rule.pattern, longest);
+            let full = DFA::builder()
+                .syntax(crate::compile::syntax_config())
+                .configure(
+                    DFA::config()
+                        .match_kind(regex_automata::MatchKind::All)
+                        .cache_capacity(1 << 24),
+                )
+                .build(&rule.pattern)
+                .unwrap();
+            for kw in &rule.keywords {
+                let kw = kw.to_ascii_lowercase();
+                assert_eq!(
+                    follow_set(capped.get().unwrap(), kw.as_bytes()),
+                    follow_set(&full, kw.as_bytes()),
+                    "rule {} keyword {kw}",
+                    rule.id
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 300, "only {checked} keyword-led keywords checked");
     }
 
     #[test]
