@@ -56,14 +56,25 @@ impl View<'_> {
     /// decided by the bytes already here: `max_len` bytes and one byte of
     /// look-ahead have arrived, or a byte that no match can contain has
     /// arrived at or after `start` (the match must end before it, and that
-    /// byte is the look-ahead).
-    fn settled(&self, rule: &CompiledRule, start: u64) -> bool {
-        if self.is_final || start + rule.max_len + LOOK_AHEAD <= self.end() {
-            return true;
+    /// byte is the look-ahead). `outside` is the rule's, refreshed for this
+    /// view: O(1), however many bytes are held back.
+    fn settled(&self, rule: &CompiledRule, outside: Outside, start: u64) -> bool {
+        self.is_final
+            || start + rule.max_len + LOOK_AHEAD <= self.end()
+            || outside.at_or_after(start)
+    }
+
+    /// [`View::unsettled_from`] for one rule, from its refreshed `outside`:
+    /// O(1).
+    fn rule_unsettled_from(&self, rule: &CompiledRule, outside: Outside, at: u64) -> u64 {
+        let lo = at
+            .max(self.end().saturating_sub(rule.max_len))
+            .max(self.floor)
+            .min(self.end());
+        match outside.last {
+            Some(last) if last >= lo => last + 1,
+            _ => lo,
         }
-        self.hay[self.local(start)..]
-            .iter()
-            .any(|&b| !rule.alphabet.contains(b))
     }
 
     /// The smallest start at or after `at` that is not settled. Cost: at most
@@ -84,6 +95,38 @@ impl View<'_> {
     }
 }
 
+/// The last byte of a stream outside one rule's alphabet (a byte no match of
+/// the rule can contain), kept up to date by looking at each byte once: so
+/// asking whether a match starting at some offset is settled costs O(1),
+/// not a rescan of the held-back bytes on every write.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Outside {
+    /// Absolute offset of the last such byte seen.
+    last: Option<u64>,
+    /// The bytes before this absolute offset have been looked at.
+    to: u64,
+}
+
+impl Outside {
+    /// Looks at the bytes of `view` not looked at yet (backwards: the first
+    /// found is the last).
+    fn refresh(&mut self, alphabet: &ByteSet, view: &View<'_>) {
+        let from = self.to.clamp(view.base, view.end());
+        if let Some(i) = view.hay[view.local(from)..]
+            .iter()
+            .rposition(|&b| !alphabet.contains(b))
+        {
+            self.last = Some(from + i as u64);
+        }
+        self.to = view.end();
+    }
+
+    /// Whether a byte outside the alphabet lies at or after `at`.
+    fn at_or_after(self, at: u64) -> bool {
+        self.last.is_some_and(|last| last >= at)
+    }
+}
+
 /// One rule's position in its leftmost-first iteration, and its pending
 /// keyword hits (sorted by start, absolute offsets).
 #[derive(Clone, Debug, Default)]
@@ -97,6 +140,8 @@ pub(crate) struct RuleCursor {
     pub wait: Option<Wait>,
     /// Scratch space of the rule's probe DFA (multi-line rules only).
     pub probe_cache: Option<hybrid::dfa::Cache>,
+    /// The last byte outside the rule's alphabet (streams only).
+    outside: Outside,
 }
 
 /// Why a rule need not be searched again yet: its next match cannot settle
@@ -146,10 +191,11 @@ fn probe_step(
 fn decided(
     rule: &CompiledRule,
     cache: &mut Option<hybrid::dfa::Cache>,
+    outside: Outside,
     view: &View<'_>,
     start: u64,
 ) -> Probe {
-    if view.settled(rule, start) {
+    if view.settled(rule, outside, start) {
         return Probe::Decided;
     }
     let Some(dfa) = rule.probe.as_ref().map(|p| p.get()) else {
@@ -198,7 +244,9 @@ fn first_undecided(
         if n >= PROBE_LIMIT {
             return Some((start, None));
         }
-        if let Probe::Open(state) = decided(rule, &mut cursor.probe_cache, view, start) {
+        if let Probe::Open(state) =
+            decided(rule, &mut cursor.probe_cache, cursor.outside, view, start)
+        {
             return Some((start, state));
         }
     }
@@ -236,12 +284,13 @@ pub(crate) fn advance_rule(
         }
     };
     if !view.is_final {
+        cursor.outside.refresh(&rule.alphabet, view);
         if let Some(wait) = &mut cursor.wait {
             let from = wait.checked_to.max(view.base);
             let new = &view.hay[view.local(from)..];
             let still = end < wait.retry_end
                 && match (rule.probe.as_ref().map(|p| p.get()), wait.probe) {
-                    (None, _) => new.iter().all(|&b| rule.alphabet.contains(b)),
+                    (None, _) => !cursor.outside.at_or_after(from),
                     (Some(dfa), Some(state)) => {
                         let cache = cursor.probe_cache.get_or_insert_with(|| dfa.create_cache());
                         match probe_step(dfa, cache, state, new) {
@@ -311,7 +360,7 @@ pub(crate) fn advance_rule(
             let Some(m) = rule.regex.get().search(&input) else {
                 if anchored
                     && matches!(
-                        decided(rule, &mut cursor.probe_cache, view, at),
+                        decided(rule, &mut cursor.probe_cache, cursor.outside, view, at),
                         Probe::Decided
                     )
                 {
@@ -324,7 +373,7 @@ pub(crate) fn advance_rule(
                 break;
             };
             let start = view.base + m.start() as u64;
-            if !view.settled(rule, start) {
+            if !view.settled(rule, cursor.outside, start) {
                 if rule.probe.is_some() {
                     // Decided if every hit up to the match start is.
                     if let Some((undecided, state)) =
@@ -361,7 +410,7 @@ pub(crate) fn advance_rule(
             on_match(RawMatch { span, secret });
         }
         // The last start a match in this window can have is b - len.
-        if !view.settled(rule, b - len) {
+        if !view.settled(rule, cursor.outside, b - len) {
             if rule.probe.is_some() {
                 let last = cursor.hits[j - 1].start;
                 if let Some((undecided, state)) = first_undecided(rule, cursor, i, view, at, last) {
@@ -414,7 +463,7 @@ fn unsettled_frontier(
     view: &View<'_>,
     at: u64,
 ) -> u64 {
-    let from = view.unsettled_from(rule.max_len, &rule.alphabet, at);
+    let from = view.rule_unsettled_from(rule, cursor.outside, at);
     if !rule.starts_with_keyword {
         return from;
     }
@@ -432,7 +481,7 @@ fn future_frontier(rule: &CompiledRule, cursor: &RuleCursor, view: &View<'_>) ->
     let bound = if rule.starts_with_keyword {
         view.future_keyword_start
     } else {
-        view.unsettled_from(rule.max_len, &rule.alphabet, cursor.next_start)
+        view.rule_unsettled_from(rule, cursor.outside, cursor.next_start)
     };
     bound.max(cursor.next_start)
 }
