@@ -167,14 +167,21 @@ enum Probe {
     Open(Option<LazyStateID>),
 }
 
-/// Runs `dfa` from `state` over `bytes`: `Decided` when it dies.
+/// Runs `dfa` from `state` over `bytes`: `Decided` when it dies. Each byte
+/// stepped is taken from `budget`; when it runs out, the answer is `Open`
+/// without a state (undecided, which is always safe: it only holds back).
 fn probe_step(
     dfa: &hybrid::dfa::DFA,
     cache: &mut hybrid::dfa::Cache,
     mut state: LazyStateID,
     bytes: &[u8],
+    budget: &mut u64,
 ) -> Probe {
     for &b in bytes {
+        if *budget == 0 {
+            return Probe::Open(None);
+        }
+        *budget -= 1;
         match dfa.next_state(cache, state, b) {
             Ok(next) if next.is_dead() => return Probe::Decided,
             Ok(next) if next.is_quit() => return Probe::Open(None),
@@ -187,13 +194,14 @@ fn probe_step(
 
 /// Whether every match of `rule` starting at `start` is decided: by
 /// [`View::settled`], or because the rule's probe DFA, run anchored from
-/// `start`, dies before the end of the buffer.
+/// `start`, dies before the end of the buffer (within `budget` bytes).
 fn decided(
     rule: &CompiledRule,
     cache: &mut Option<hybrid::dfa::Cache>,
     outside: Outside,
     view: &View<'_>,
     start: u64,
+    budget: &mut u64,
 ) -> Probe {
     if view.settled(rule, outside, start) {
         return Probe::Decided;
@@ -206,7 +214,7 @@ fn decided(
         .range(view.local(start)..)
         .anchored(Anchored::Yes);
     match dfa.start_state_forward(cache, &input) {
-        Ok(state) => probe_step(dfa, cache, state, &view.hay[view.local(start)..]),
+        Ok(state) => probe_step(dfa, cache, state, &view.hay[view.local(start)..], budget),
         Err(_) => Probe::Open(None),
     }
 }
@@ -215,9 +223,18 @@ fn decided(
 /// anchored at each hit.
 const ANCHORED_HITS: usize = 4;
 
-/// The most hits probed per search, so that dense hits of a multi-line rule
-/// (`-----BEGIN -----BEGIN …`) cannot cost hits × `max_len`.
-const PROBE_LIMIT: usize = 8;
+/// The bytes one [`advance_rule`] call may step probe DFAs over, per byte
+/// buffered (plus [`PROBE_SLACK`]): dense hits of a multi-line rule
+/// (`-----BEGIN RSA PRIVATE KEY-----` repeated) then cost a constant per
+/// byte pushed, never hits × `max_len`. Hits left unprobed are undecided,
+/// so they are held back until the next push (each hit is settled without
+/// probing anyway once `max_len` bytes follow it, which bounds the bytes
+/// held back).
+const PROBE_BUDGET_PER_BYTE: u64 = 2;
+
+/// Probe budget on top of the per-byte one, so that a small buffer can
+/// still probe a few hits.
+const PROBE_SLACK: u64 = 4096;
 
 /// For a rule whose matches begin at a keyword: the first pending hit at or
 /// after `at` and at or before `until` whose matches are not decided yet,
@@ -229,6 +246,7 @@ fn first_undecided(
     view: &View<'_>,
     at: u64,
     until: u64,
+    budget: &mut u64,
 ) -> Option<(u64, Option<LazyStateID>)> {
     let starts = cursor.hits[from_hit..]
         .iter()
@@ -236,17 +254,19 @@ fn first_undecided(
         .filter(|&s| s >= at)
         .take_while(|&s| s <= until);
     let mut previous = None;
-    for (n, start) in starts.enumerate() {
+    for start in starts {
         if previous == Some(start) {
             continue;
         }
         previous = Some(start);
-        if n >= PROBE_LIMIT {
-            return Some((start, None));
-        }
-        if let Probe::Open(state) =
-            decided(rule, &mut cursor.probe_cache, cursor.outside, view, start)
-        {
+        if let Probe::Open(state) = decided(
+            rule,
+            &mut cursor.probe_cache,
+            cursor.outside,
+            view,
+            start,
+            budget,
+        ) {
             return Some((start, state));
         }
     }
@@ -293,7 +313,9 @@ pub(crate) fn advance_rule(
                     (None, _) => !cursor.outside.at_or_after(from),
                     (Some(dfa), Some(state)) => {
                         let cache = cursor.probe_cache.get_or_insert_with(|| dfa.create_cache());
-                        match probe_step(dfa, cache, state, new) {
+                        // The new bytes only: each is stepped once.
+                        let mut budget = u64::MAX;
+                        match probe_step(dfa, cache, state, new, &mut budget) {
                             Probe::Open(Some(next)) => {
                                 wait.probe = Some(next);
                                 true
@@ -310,6 +332,7 @@ pub(crate) fn advance_rule(
         }
     }
     cursor.wait = None;
+    let mut budget = PROBE_BUDGET_PER_BYTE * view.hay.len() as u64 + PROBE_SLACK;
     let mut captures = None;
     let mut frontier = None;
     let mut waiting = false;
@@ -360,7 +383,14 @@ pub(crate) fn advance_rule(
             let Some(m) = rule.regex.get().search(&input) else {
                 if anchored
                     && matches!(
-                        decided(rule, &mut cursor.probe_cache, cursor.outside, view, at),
+                        decided(
+                            rule,
+                            &mut cursor.probe_cache,
+                            cursor.outside,
+                            view,
+                            at,
+                            &mut budget
+                        ),
                         Probe::Decided
                     )
                 {
@@ -377,7 +407,7 @@ pub(crate) fn advance_rule(
                 if rule.probe.is_some() {
                     // Decided if every hit up to the match start is.
                     if let Some((undecided, state)) =
-                        first_undecided(rule, cursor, i, view, at, start)
+                        first_undecided(rule, cursor, i, view, at, start, &mut budget)
                     {
                         frontier = Some(undecided.min(future_frontier(rule, cursor, view)));
                         probe_state = state;
@@ -413,7 +443,9 @@ pub(crate) fn advance_rule(
         if !view.settled(rule, cursor.outside, b - len) {
             if rule.probe.is_some() {
                 let last = cursor.hits[j - 1].start;
-                if let Some((undecided, state)) = first_undecided(rule, cursor, i, view, at, last) {
+                if let Some((undecided, state)) =
+                    first_undecided(rule, cursor, i, view, at, last, &mut budget)
+                {
                     frontier = Some(undecided.min(future_frontier(rule, cursor, view)));
                     probe_state = state;
                     waiting = true;
