@@ -56,14 +56,25 @@ impl View<'_> {
     /// decided by the bytes already here: `max_len` bytes and one byte of
     /// look-ahead have arrived, or a byte that no match can contain has
     /// arrived at or after `start` (the match must end before it, and that
-    /// byte is the look-ahead).
-    fn settled(&self, rule: &CompiledRule, start: u64) -> bool {
-        if self.is_final || start + rule.max_len + LOOK_AHEAD <= self.end() {
-            return true;
+    /// byte is the look-ahead). `outside` is the rule's, refreshed for this
+    /// view: O(1), however many bytes are held back.
+    fn settled(&self, rule: &CompiledRule, outside: Outside, start: u64) -> bool {
+        self.is_final
+            || start + rule.max_len + LOOK_AHEAD <= self.end()
+            || outside.at_or_after(start)
+    }
+
+    /// [`View::unsettled_from`] for one rule, from its refreshed `outside`:
+    /// O(1).
+    fn rule_unsettled_from(&self, rule: &CompiledRule, outside: Outside, at: u64) -> u64 {
+        let lo = at
+            .max(self.end().saturating_sub(rule.max_len))
+            .max(self.floor)
+            .min(self.end());
+        match outside.last {
+            Some(last) if last >= lo => last + 1,
+            _ => lo,
         }
-        self.hay[self.local(start)..]
-            .iter()
-            .any(|&b| !rule.alphabet.contains(b))
     }
 
     /// The smallest start at or after `at` that is not settled. Cost: at most
@@ -84,6 +95,38 @@ impl View<'_> {
     }
 }
 
+/// The last byte of a stream outside one rule's alphabet (a byte no match of
+/// the rule can contain), kept up to date by looking at each byte once: so
+/// asking whether a match starting at some offset is settled costs O(1),
+/// not a rescan of the held-back bytes on every write.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Outside {
+    /// Absolute offset of the last such byte seen.
+    last: Option<u64>,
+    /// The bytes before this absolute offset have been looked at.
+    to: u64,
+}
+
+impl Outside {
+    /// Looks at the bytes of `view` not looked at yet (backwards: the first
+    /// found is the last).
+    fn refresh(&mut self, alphabet: &ByteSet, view: &View<'_>) {
+        let from = self.to.clamp(view.base, view.end());
+        if let Some(i) = view.hay[view.local(from)..]
+            .iter()
+            .rposition(|&b| !alphabet.contains(b))
+        {
+            self.last = Some(from + i as u64);
+        }
+        self.to = view.end();
+    }
+
+    /// Whether a byte outside the alphabet lies at or after `at`.
+    fn at_or_after(self, at: u64) -> bool {
+        self.last.is_some_and(|last| last >= at)
+    }
+}
+
 /// One rule's position in its leftmost-first iteration, and its pending
 /// keyword hits (sorted by start, absolute offsets).
 #[derive(Clone, Debug, Default)]
@@ -97,6 +140,8 @@ pub(crate) struct RuleCursor {
     pub wait: Option<Wait>,
     /// Scratch space of the rule's probe DFA (multi-line rules only).
     pub probe_cache: Option<hybrid::dfa::Cache>,
+    /// The last byte outside the rule's alphabet (streams only).
+    outside: Outside,
 }
 
 /// Why a rule need not be searched again yet: its next match cannot settle
@@ -122,14 +167,21 @@ enum Probe {
     Open(Option<LazyStateID>),
 }
 
-/// Runs `dfa` from `state` over `bytes`: `Decided` when it dies.
+/// Runs `dfa` from `state` over `bytes`: `Decided` when it dies. Each byte
+/// stepped is taken from `budget`; when it runs out, the answer is `Open`
+/// without a state (undecided, which is always safe: it only holds back).
 fn probe_step(
     dfa: &hybrid::dfa::DFA,
     cache: &mut hybrid::dfa::Cache,
     mut state: LazyStateID,
     bytes: &[u8],
+    budget: &mut u64,
 ) -> Probe {
     for &b in bytes {
+        if *budget == 0 {
+            return Probe::Open(None);
+        }
+        *budget -= 1;
         match dfa.next_state(cache, state, b) {
             Ok(next) if next.is_dead() => return Probe::Decided,
             Ok(next) if next.is_quit() => return Probe::Open(None),
@@ -142,14 +194,16 @@ fn probe_step(
 
 /// Whether every match of `rule` starting at `start` is decided: by
 /// [`View::settled`], or because the rule's probe DFA, run anchored from
-/// `start`, dies before the end of the buffer.
+/// `start`, dies before the end of the buffer (within `budget` bytes).
 fn decided(
     rule: &CompiledRule,
     cache: &mut Option<hybrid::dfa::Cache>,
+    outside: Outside,
     view: &View<'_>,
     start: u64,
+    budget: &mut u64,
 ) -> Probe {
-    if view.settled(rule, start) {
+    if view.settled(rule, outside, start) {
         return Probe::Decided;
     }
     let Some(dfa) = rule.probe.as_ref().map(|p| p.get()) else {
@@ -160,7 +214,7 @@ fn decided(
         .range(view.local(start)..)
         .anchored(Anchored::Yes);
     match dfa.start_state_forward(cache, &input) {
-        Ok(state) => probe_step(dfa, cache, state, &view.hay[view.local(start)..]),
+        Ok(state) => probe_step(dfa, cache, state, &view.hay[view.local(start)..], budget),
         Err(_) => Probe::Open(None),
     }
 }
@@ -169,9 +223,18 @@ fn decided(
 /// anchored at each hit.
 const ANCHORED_HITS: usize = 4;
 
-/// The most hits probed per search, so that dense hits of a multi-line rule
-/// (`-----BEGIN -----BEGIN …`) cannot cost hits × `max_len`.
-const PROBE_LIMIT: usize = 8;
+/// The bytes one [`advance_rule`] call may step probe DFAs over, per byte
+/// buffered (plus [`PROBE_SLACK`]): dense hits of a multi-line rule
+/// (`-----BEGIN RSA PRIVATE KEY-----` repeated) then cost a constant per
+/// byte pushed, never hits × `max_len`. Hits left unprobed are undecided,
+/// so they are held back until the next push (each hit is settled without
+/// probing anyway once `max_len` bytes follow it, which bounds the bytes
+/// held back).
+const PROBE_BUDGET_PER_BYTE: u64 = 2;
+
+/// Probe budget on top of the per-byte one, so that a small buffer can
+/// still probe a few hits.
+const PROBE_SLACK: u64 = 4096;
 
 /// For a rule whose matches begin at a keyword: the first pending hit at or
 /// after `at` and at or before `until` whose matches are not decided yet,
@@ -183,6 +246,7 @@ fn first_undecided(
     view: &View<'_>,
     at: u64,
     until: u64,
+    budget: &mut u64,
 ) -> Option<(u64, Option<LazyStateID>)> {
     let starts = cursor.hits[from_hit..]
         .iter()
@@ -190,15 +254,19 @@ fn first_undecided(
         .filter(|&s| s >= at)
         .take_while(|&s| s <= until);
     let mut previous = None;
-    for (n, start) in starts.enumerate() {
+    for start in starts {
         if previous == Some(start) {
             continue;
         }
         previous = Some(start);
-        if n >= PROBE_LIMIT {
-            return Some((start, None));
-        }
-        if let Probe::Open(state) = decided(rule, &mut cursor.probe_cache, view, start) {
+        if let Probe::Open(state) = decided(
+            rule,
+            &mut cursor.probe_cache,
+            cursor.outside,
+            view,
+            start,
+            budget,
+        ) {
             return Some((start, state));
         }
     }
@@ -236,15 +304,18 @@ pub(crate) fn advance_rule(
         }
     };
     if !view.is_final {
+        cursor.outside.refresh(&rule.alphabet, view);
         if let Some(wait) = &mut cursor.wait {
             let from = wait.checked_to.max(view.base);
             let new = &view.hay[view.local(from)..];
             let still = end < wait.retry_end
                 && match (rule.probe.as_ref().map(|p| p.get()), wait.probe) {
-                    (None, _) => new.iter().all(|&b| rule.alphabet.contains(b)),
+                    (None, _) => !cursor.outside.at_or_after(from),
                     (Some(dfa), Some(state)) => {
                         let cache = cursor.probe_cache.get_or_insert_with(|| dfa.create_cache());
-                        match probe_step(dfa, cache, state, new) {
+                        // The new bytes only: each is stepped once.
+                        let mut budget = u64::MAX;
+                        match probe_step(dfa, cache, state, new, &mut budget) {
                             Probe::Open(Some(next)) => {
                                 wait.probe = Some(next);
                                 true
@@ -261,6 +332,7 @@ pub(crate) fn advance_rule(
         }
     }
     cursor.wait = None;
+    let mut budget = PROBE_BUDGET_PER_BYTE * view.hay.len() as u64 + PROBE_SLACK;
     let mut captures = None;
     let mut frontier = None;
     let mut waiting = false;
@@ -311,7 +383,14 @@ pub(crate) fn advance_rule(
             let Some(m) = rule.regex.get().search(&input) else {
                 if anchored
                     && matches!(
-                        decided(rule, &mut cursor.probe_cache, view, at),
+                        decided(
+                            rule,
+                            &mut cursor.probe_cache,
+                            cursor.outside,
+                            view,
+                            at,
+                            &mut budget
+                        ),
                         Probe::Decided
                     )
                 {
@@ -324,11 +403,11 @@ pub(crate) fn advance_rule(
                 break;
             };
             let start = view.base + m.start() as u64;
-            if !view.settled(rule, start) {
+            if !view.settled(rule, cursor.outside, start) {
                 if rule.probe.is_some() {
                     // Decided if every hit up to the match start is.
                     if let Some((undecided, state)) =
-                        first_undecided(rule, cursor, i, view, at, start)
+                        first_undecided(rule, cursor, i, view, at, start, &mut budget)
                     {
                         frontier = Some(undecided.min(future_frontier(rule, cursor, view)));
                         probe_state = state;
@@ -361,10 +440,12 @@ pub(crate) fn advance_rule(
             on_match(RawMatch { span, secret });
         }
         // The last start a match in this window can have is b - len.
-        if !view.settled(rule, b - len) {
+        if !view.settled(rule, cursor.outside, b - len) {
             if rule.probe.is_some() {
                 let last = cursor.hits[j - 1].start;
-                if let Some((undecided, state)) = first_undecided(rule, cursor, i, view, at, last) {
+                if let Some((undecided, state)) =
+                    first_undecided(rule, cursor, i, view, at, last, &mut budget)
+                {
                     frontier = Some(undecided.min(future_frontier(rule, cursor, view)));
                     probe_state = state;
                     waiting = true;
@@ -414,7 +495,7 @@ fn unsettled_frontier(
     view: &View<'_>,
     at: u64,
 ) -> u64 {
-    let from = view.unsettled_from(rule.max_len, &rule.alphabet, at);
+    let from = view.rule_unsettled_from(rule, cursor.outside, at);
     if !rule.starts_with_keyword {
         return from;
     }
@@ -432,7 +513,7 @@ fn future_frontier(rule: &CompiledRule, cursor: &RuleCursor, view: &View<'_>) ->
     let bound = if rule.starts_with_keyword {
         view.future_keyword_start
     } else {
-        view.unsettled_from(rule.max_len, &rule.alphabet, cursor.next_start)
+        view.rule_unsettled_from(rule, cursor.outside, cursor.next_start)
     };
     bound.max(cursor.next_start)
 }

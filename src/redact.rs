@@ -53,6 +53,38 @@ pub(crate) fn push_marker(scanner: &Scanner, label: &str, r: &Redaction, out: &m
     out.push(b']');
 }
 
+/// Outputs `bytes`, which come after everything in `queue`: straight to
+/// `inner` when the queue is empty and no write failed yet, else appended
+/// to the queue. On an error, the bytes `inner` did not take are queued and
+/// the error is kept in `error` (the first one only).
+fn put_plain<W: Write>(
+    inner: &mut W,
+    queue: &mut Vec<u8>,
+    error: &mut Option<io::Error>,
+    bytes: &[u8],
+) {
+    if !queue.is_empty() || error.is_some() {
+        queue.extend_from_slice(bytes);
+        return;
+    }
+    let mut done = 0;
+    while done < bytes.len() {
+        match inner.write(&bytes[done..]) {
+            Ok(0) => {
+                *error = Some(io::ErrorKind::WriteZero.into());
+                break;
+            }
+            Ok(n) => done += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                *error = Some(e);
+                break;
+            }
+        }
+    }
+    queue.extend_from_slice(&bytes[done..]);
+}
+
 /// A [`Write`] adapter that redacts secrets in everything written through
 /// it before passing it to the inner writer.
 ///
@@ -159,16 +191,15 @@ impl<W: Write> RedactWriter<W> {
     /// redaction whose label is still open (a chain of overlapping secrets),
     /// which are replaced, never written, and so not kept.
     pub fn buffered(&self) -> usize {
-        self.core.buf.len()
+        self.core.hay().len()
     }
 
     /// Redacts every settled byte into the output queue and delivers the
     /// queue to the inner writer (without flushing it).
     fn emit_settled(&mut self) -> io::Result<()> {
+        self.deliver()?;
         let upto = self.core.settled.min(self.core.end());
-        if upto > self.written {
-            self.redact_settled(upto);
-        }
+        self.redact_settled(upto)?;
         self.deliver()
     }
 
@@ -193,43 +224,60 @@ impl<W: Write> RedactWriter<W> {
         Ok(())
     }
 
-    /// Appends the redacted bytes `[written, upto)` to the output queue.
-    fn redact_settled(&mut self, upto: u64) {
+    /// Outputs the redacted bytes `[written, upto)`: runs of unchanged
+    /// bytes go straight from the stream's buffer to the inner writer while
+    /// nothing is queued before them (no copy: a token stream's common
+    /// case), everything else is appended to the output queue, in order.
+    ///
+    /// # Errors
+    ///
+    /// The inner writer's error on a direct write; the bytes it did not
+    /// take are queued, so nothing is lost or written twice.
+    fn redact_settled(&mut self, upto: u64) -> io::Result<()> {
         if upto <= self.written {
-            return;
+            return Ok(());
         }
-        let scanner = self.core.scanner().clone();
-        let base = self.core.base;
-        let buf = &self.core.buf;
+        let (hay, base, redactions, scanner, known_labels) = self.core.output_parts();
+        let inner = self
+            .inner
+            .as_mut()
+            .expect("inner writer is present until finish");
+        let queue = &mut self.scratch;
+        let mut error = None;
+        let local = |abs: u64| (abs - base) as usize;
         let mut at = self.written;
-        while let Some(r) = self.core.redactions.front() {
+        while let Some(r) = redactions.front() {
             if r.span.end > upto {
                 break;
             }
-            let r = self.core.redactions.pop_front().expect("front exists");
+            let r = redactions.pop_front().expect("front exists");
             // NOTE: when the output stopped at this redaction's start, the
             // bytes it covers may already be gone (see StreamCore::trim).
             if r.span.start > at {
-                self.scratch
-                    .extend_from_slice(&buf[(at - base) as usize..(r.span.start - base) as usize]);
+                put_plain(
+                    inner,
+                    queue,
+                    &mut error,
+                    &hay[local(at)..local(r.span.start)],
+                );
             }
-            let label = self.core.label(r.rule);
-            push_marker(&scanner, &label, &r, &mut self.scratch);
-            *self.counts.entry(label).or_insert(0) += 1;
+            let label = scanner.label(r.rule, known_labels);
+            push_marker(scanner, label, &r, queue);
+            *self.counts.entry(label.clone()).or_insert(0) += 1;
             self.redacted += 1;
             at = r.span.end;
         }
-        let stop = match self.core.redactions.front() {
+        let stop = match redactions.front() {
             Some(r) => r.span.start.min(upto),
             None => upto,
         };
         if stop > at {
-            self.scratch
-                .extend_from_slice(&buf[(at - base) as usize..(stop - base) as usize]);
+            put_plain(inner, queue, &mut error, &hay[local(at)..local(stop)]);
             at = stop;
         }
         self.written = at;
         self.core.keep_from = at;
+        error.map_or(Ok(()), Err)
     }
 
     /// Ends the stream: writes everything still held back, redacted, and
@@ -283,9 +331,9 @@ impl<W: Write> Write for RedactWriter<W> {
         // writer fails, nothing of `data` has been taken.
         self.deliver()?;
         self.core.push(data);
-        self.redact_settled(self.core.settled.min(self.core.end()));
         // `data` is taken now: a failure here surfaces on the next call,
         // which delivers the queue first.
+        let _ = self.redact_settled(self.core.settled.min(self.core.end()));
         let _ = self.deliver();
         Ok(data.len())
     }

@@ -13,7 +13,16 @@
 //! The buffer holds the bytes from the frontier (less one byte of
 //! look-behind) to the end, plus, for a redactor, the bytes not yet written.
 //! The frontier trails the end by at most the longest rule's `max_len` plus
-//! one byte, so memory is bounded by that plus the largest chunk pushed.
+//! one byte, so memory is bounded by that plus the largest chunk pushed
+//! (twice that at most: dropped bytes are reclaimed in batches, see
+//! [`StreamCore::trim`]).
+//!
+//! # Cost per push
+//!
+//! Besides the keyword automaton's pass over the new bytes, a push costs a
+//! constant amount of bookkeeping plus work proportional to the rules with
+//! pending hits: nothing is copied or rescanned per push but the new bytes,
+//! so a token stream (writes of a few bytes) stays cheap.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -25,13 +34,21 @@ use crate::matcher::{advance_rule, RuleCursor, View};
 use crate::prefilter::{Hit, KeywordDfa};
 use crate::scan::{LineCounter, Scanner};
 
+/// Dropped bytes are reclaimed once there are at least this many (and more
+/// than the live ones): small enough to keep memory near the live bytes,
+/// large enough that a token stream rarely moves them.
+const COMPACT_MIN: usize = 4096;
+
 /// The shared streaming engine behind [`StreamScanner`] and
 /// [`crate::RedactWriter`].
 #[derive(Debug)]
 pub(crate) struct StreamCore {
     scanner: Scanner,
-    /// Buffered bytes; `buf[0]` is at absolute offset `base`.
-    pub buf: Vec<u8>,
+    /// Buffered bytes from `head` on; `buf[head]` is at absolute offset
+    /// `base`. The bytes before `head` are dropped, and reclaimed in
+    /// batches (see [`StreamCore::trim`]).
+    buf: Vec<u8>,
+    head: usize,
     pub base: u64,
     /// No unreported match starts before this offset.
     frontier: u64,
@@ -96,6 +113,7 @@ impl StreamCore {
         StreamCore {
             scanner,
             buf: Vec::new(),
+            head: 0,
             base: 0,
             frontier: 0,
             cursors: vec![RuleCursor::default(); n],
@@ -149,11 +167,6 @@ impl StreamCore {
         core
     }
 
-    /// The label of candidate rule `rule` (a rule id or `known:NAME`).
-    pub fn label(&self, rule: usize) -> Arc<str> {
-        self.scanner.label(rule, &self.known_labels).clone()
-    }
-
     /// Swaps the known values (see [`crate::RedactWriter::set_known`]).
     pub fn set_known(&mut self, known: KnownSecrets) {
         // No candidate can start before the frontier, so the new set decides
@@ -178,11 +191,6 @@ impl StreamCore {
         self.known_from = from;
     }
 
-    /// The scanner this stream runs.
-    pub fn scanner(&self) -> &Scanner {
-        &self.scanner
-    }
-
     /// Whether [`StreamCore::finish`] ran.
     pub fn is_finished(&self) -> bool {
         self.finished
@@ -190,7 +198,27 @@ impl StreamCore {
 
     /// Absolute offset one past the last byte pushed.
     pub fn end(&self) -> u64 {
-        self.base + self.buf.len() as u64
+        self.base + (self.buf.len() - self.head) as u64
+    }
+
+    /// What a redactor needs to write its output, borrowed at once: the
+    /// buffered bytes and the absolute offset of the first, the final
+    /// redactions not yet applied, the scanner and the known labels.
+    pub fn output_parts(
+        &mut self,
+    ) -> (&[u8], u64, &mut VecDeque<Redaction>, &Scanner, &[Arc<str>]) {
+        (
+            &self.buf[self.head..],
+            self.base,
+            &mut self.redactions,
+            &self.scanner,
+            &self.known_labels,
+        )
+    }
+
+    /// The buffered bytes; the first is at absolute offset `base`.
+    pub fn hay(&self) -> &[u8] {
+        &self.buf[self.head..]
     }
 
     /// Appends `data` and settles what can be settled.
@@ -200,7 +228,7 @@ impl StreamCore {
             return;
         }
         self.trim();
-        let old_len = self.buf.len();
+        let old_len = self.buf.len() - self.head;
         self.buf.extend_from_slice(data);
         let inner = self.scanner.inner();
         let prefilter = &inner.prefilter;
@@ -211,9 +239,14 @@ impl StreamCore {
             if hits.is_empty() {
                 active.push(rule);
             }
-            // Hits arrive ordered by end; keep each list ordered by start.
-            let at = hits.partition_point(|h| *h <= hit);
-            hits.insert(at, hit);
+            // Hits arrive ordered by end; keep each list ordered by start
+            // (almost always an append: one comparison).
+            if hits.last().map_or(true, |last| *last <= hit) {
+                hits.push(hit);
+            } else {
+                let at = hits.partition_point(|h| *h <= hit);
+                hits.insert(at, hit);
+            }
         };
         if data.len() <= overlap {
             // A small write: step the resumable DFA over the new bytes only.
@@ -225,17 +258,50 @@ impl StreamCore {
             // A large write: the main automaton over the new bytes and the
             // few before them that a keyword could straddle, reporting only
             // new hits; then resume the DFA from the tail.
+            let hay = &self.buf[self.head..];
             let from = old_len.saturating_sub(overlap);
-            prefilter.for_each_hit(
-                &self.buf[from..],
-                self.base + from as u64,
-                old_len - from,
-                add,
-            );
-            let tail = &self.buf[self.buf.len() - overlap..];
+            prefilter.for_each_hit(&hay[from..], self.base + from as u64, old_len - from, add);
+            let tail = &hay[hay.len() - overlap..];
             self.keyword_state = prefilter.dfa().feed(KeywordDfa::START, tail, |_, _| {});
         }
-        self.process(false);
+        if self.quiet() {
+            self.advance_idle();
+        } else {
+            self.process(false);
+        }
+    }
+
+    /// Whether nothing but the idle bound can hold bytes back: no rule has
+    /// a pending hit, no candidate or redaction is undecided, and no known
+    /// value is searched for.
+    fn quiet(&self) -> bool {
+        self.active.is_empty()
+            && self.pending.is_empty()
+            && self.known.is_none()
+            && self.resolver.open_span().is_none()
+    }
+
+    /// [`StreamCore::process`] when [`StreamCore::quiet`]: only the idle
+    /// frontier moves, and everything before it is settled. The common case
+    /// of a token stream, so it skips the general bookkeeping.
+    fn advance_idle(&mut self) {
+        let partial = self
+            .scanner
+            .inner()
+            .prefilter
+            .dfa()
+            .partial_len(self.keyword_state) as u64;
+        let view = View {
+            hay: &self.buf[self.head..],
+            base: self.base,
+            floor: self.frontier,
+            is_final: false,
+            future_keyword_start: self.end() - partial,
+        };
+        let frontier = self.idle_frontier(&view);
+        debug_assert!(frontier >= self.frontier, "the frontier never moves back");
+        self.frontier = frontier;
+        self.settled = self.settled.max(frontier);
     }
 
     /// Declares the end of input and settles everything.
@@ -252,52 +318,83 @@ impl StreamCore {
     }
 
     fn process(&mut self, is_final: bool) {
-        let scanner = self.scanner.clone();
-        let inner = scanner.inner();
         let end = self.end();
-        let partial = inner.prefilter.dfa().partial_len(self.keyword_state) as u64;
-        let view = View {
-            hay: &self.buf,
-            base: self.base,
-            floor: self.frontier,
-            is_final,
-            future_keyword_start: end - partial,
-        };
         let mut frontier = if is_final {
             end
         } else {
-            self.idle_frontier(&view)
-        };
-        let (cursors, pending, lines) = (&mut self.cursors, &mut self.pending, &mut self.lines);
-        let keep_values = self.keep_values;
-        if let Some(known) = &self.known {
-            let rules = inner.compiled.len();
-            let map = &self.known_map;
-            let f = known.advance(
-                &mut self.known_from,
-                view.hay,
-                view.base,
+            let partial = self
+                .scanner
+                .inner()
+                .prefilter
+                .dfa()
+                .partial_len(self.keyword_state) as u64;
+            self.idle_frontier(&View {
+                hay: &self.buf[self.head..],
+                base: self.base,
+                floor: self.frontier,
                 is_final,
-                |entry, span| {
-                    let mut c = scanner.known_candidate(
-                        rules + map[entry],
-                        &known.entries()[entry],
-                        span,
-                        view.hay,
-                        view.base,
-                        keep_values,
-                    );
+                future_keyword_start: end - partial,
+            })
+        };
+        // Disjoint borrows of the fields, so that the scanner need not be
+        // cloned (an atomic increment and decrement) on every push.
+        let StreamCore {
+            scanner,
+            buf,
+            head,
+            base,
+            frontier: floor,
+            cursors,
+            active,
+            pending,
+            lines,
+            keyword_state,
+            keep_values,
+            collect_findings,
+            known,
+            known_from,
+            known_map,
+            ..
+        } = self;
+        let inner = scanner.inner();
+        let partial = inner.prefilter.dfa().partial_len(*keyword_state) as u64;
+        let view = View {
+            hay: &buf[*head..],
+            base: *base,
+            floor: *floor,
+            is_final,
+            future_keyword_start: end - partial,
+        };
+        let keep_values = *keep_values;
+        // Line numbers are for findings; a redactor reports none.
+        let lines = collect_findings.then_some(lines);
+        let mut lines = lines;
+        if let Some(known) = known {
+            let rules = inner.compiled.len();
+            let map = &*known_map;
+            let f = known.advance(known_from, view.hay, view.base, is_final, |entry, span| {
+                let mut c = scanner.known_candidate(
+                    rules + map[entry],
+                    &known.entries()[entry],
+                    span,
+                    view.hay,
+                    view.base,
+                    keep_values,
+                );
+                if let Some(lines) = lines.as_deref_mut() {
                     (c.line, c.column) = lines.locate(view.hay, view.base, c.secret.start);
-                    pending.push(c);
-                },
-            );
+                }
+                pending.push(c);
+            });
             frontier = frontier.min(f);
         }
-        self.active.retain(|&rule| {
+        active.retain(|&rule| {
             let cursor = &mut cursors[rule];
             let f = advance_rule(&inner.compiled[rule], cursor, &view, |m| {
                 if let Some(mut c) = scanner.candidate(rule, m, view.hay, view.base, keep_values) {
-                    (c.line, c.column) = lines.locate(view.hay, view.base, c.secret.start);
+                    if let Some(lines) = lines.as_deref_mut() {
+                        (c.line, c.column) = lines.locate(view.hay, view.base, c.secret.start);
+                    }
                     pending.push(c);
                 }
             });
@@ -310,8 +407,8 @@ impl StreamCore {
             }
             true
         });
-        debug_assert!(frontier >= self.frontier, "the frontier never moves back");
-        self.frontier = frontier;
+        debug_assert!(frontier >= *floor, "the frontier never moves back");
+        *floor = frontier;
         self.settle_components(frontier);
     }
 
@@ -335,8 +432,10 @@ impl StreamCore {
     /// redactions, and advances `settled`.
     fn settle_components(&mut self, frontier: u64) {
         let inner = self.scanner.inner();
-        self.pending
-            .sort_by_key(|c| (c.secret.start, c.secret.end, c.rule));
+        if self.pending.len() > 1 {
+            self.pending
+                .sort_by_key(|c| (c.secret.start, c.secret.end, c.rule));
+        }
         // Only a sorted prefix may be folded: a candidate after an undecided
         // one could otherwise be reported out of order.
         let decided = self
@@ -364,7 +463,7 @@ impl StreamCore {
                             c,
                             &self.known_labels,
                             lines,
-                            &self.buf,
+                            &self.buf[self.head..],
                             self.base,
                         ))
                     }
@@ -389,6 +488,11 @@ impl StreamCore {
     /// (less one byte of look-behind context) that the front end has also
     /// written out. Pending candidates already hold their fingerprint,
     /// preview and line, so they need no bytes.
+    ///
+    /// Dropping only moves `head`; the space is reclaimed (the live bytes
+    /// moved to the front) once the dropped bytes outnumber the live ones
+    /// and a few KiB, so each byte is moved O(1) times on average instead of
+    /// the whole held-back tail being moved on every push.
     fn trim(&mut self) {
         let mut needed = self.keep_from;
         if let Some(open) = self.resolver.open_span() {
@@ -403,9 +507,17 @@ impl StreamCore {
             return;
         }
         let n = (keep - self.base) as usize;
-        self.lines.drop_front(&self.buf, self.base, keep);
-        self.buf.drain(..n);
+        if self.collect_findings {
+            self.lines
+                .drop_front(&self.buf[self.head..], self.base, keep);
+        }
+        self.head += n;
         self.base = keep;
+        let live = self.buf.len() - self.head;
+        if self.head >= COMPACT_MIN && self.head >= live {
+            self.buf.drain(..self.head);
+            self.head = 0;
+        }
     }
 }
 
@@ -493,7 +605,7 @@ impl StreamScanner {
 
     /// Bytes currently buffered (for memory accounting and tests).
     pub fn buffered(&self) -> usize {
-        self.core.buf.len()
+        self.core.hay().len()
     }
 }
 
@@ -534,7 +646,7 @@ mod tests {
         let chunk = b"zz tok_abcdefgh tok_".repeat(50);
         for _ in 0..1000 {
             core.push(&chunk);
-            assert!(core.buf.len() <= chunk.len() + 16, "{}", core.buf.len());
+            assert!(core.hay().len() <= chunk.len() + 16, "{}", core.hay().len());
             core.findings.clear();
         }
     }
