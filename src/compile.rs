@@ -48,10 +48,11 @@ impl LazyRegex {
     ///
     /// # Panics
     ///
-    /// When the pattern exceeds regex-automata's size limits. Rule files
-    /// given by users are built eagerly ([`CompiledRule::build_now`]) so
-    /// that this is reported as an error instead; the built-in pack is
-    /// built whole by the test suite.
+    /// When the pattern exceeds regex-automata's size limits. Large
+    /// patterns of rule files given by users are built eagerly
+    /// ([`CompiledRule::build_now`]) so that this is reported as an error
+    /// instead, small ones cannot exceed them (`surely_builds`); the
+    /// built-in pack is built whole by the test suite.
     pub fn get(&self) -> &Regex {
         self.regex.get_or_init(|| {
             build_regex(&self.pattern).expect("pattern built when the scanner was checked")
@@ -114,6 +115,10 @@ pub(crate) struct CompiledRule {
     /// decided (the DFA dies). A closed PEM block is then let go at its END
     /// line instead of after `max_len` more bytes.
     pub probe: Option<LazyProbe>,
+    /// The pattern is small enough (see [`SURELY_BUILDS`]) that building
+    /// its engines cannot fail, so they can be built on first use even for
+    /// rules whose errors must surface when the scanner is built.
+    pub surely_builds: bool,
     /// The bytes a match can contain. Any other byte ends every match in
     /// progress; for most token rules a space or quote does, for almost every
     /// rule a newline does.
@@ -233,6 +238,7 @@ pub(crate) fn compile_rule(rule: &Rule) -> Result<CompiledRule, Error> {
     Ok(CompiledRule {
         regex: LazyRegex::new(&rule.pattern),
         probe,
+        surely_builds: nfa_weight(&hir) <= SURELY_BUILDS,
         secret_group,
         max_len: max_len as u64,
         starts_with_keyword,
@@ -246,6 +252,30 @@ pub(crate) fn compile_rule(rule: &Rule) -> Result<CompiledRule, Error> {
         confidence: rule.confidence,
         validate: rule.validate,
     })
+}
+
+/// Patterns whose [`nfa_weight`] is at most this build far inside the regex
+/// engine's limits (its NFA size limit is 10 MB; the lazy DFAs' minimum
+/// cache sizes grow with the NFA, and at this size stay well below the
+/// capacities configured here), so building them can be left to first use.
+const SURELY_BUILDS: u64 = 4096;
+
+/// An upper bound, up to a small constant factor, on the number of NFA
+/// states `hir` compiles to: counted repetitions unrolled, each literal
+/// byte and class one state.
+fn nfa_weight(hir: &Hir) -> u64 {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) | HirKind::Class(_) => 1,
+        HirKind::Literal(lit) => lit.0.len() as u64,
+        HirKind::Capture(c) => 1 + nfa_weight(&c.sub),
+        HirKind::Repetition(r) => {
+            let times = u64::from(r.max.unwrap_or(r.min).max(r.min).max(1));
+            1 + times.saturating_mul(nfa_weight(&r.sub))
+        }
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+            subs.iter().map(nfa_weight).fold(1, u64::saturating_add)
+        }
+    }
 }
 
 impl CompiledRule {
@@ -609,6 +639,26 @@ fn product_limited(a: &[Vec<u8>], b: &[Vec<u8>], limit: usize) -> Option<Vec<Vec
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_patterns_are_left_to_first_use_and_large_ones_are_not() {
+        let weight = |p: &str| nfa_weight(&parse_hir(p).unwrap());
+        assert!(weight(r"\bghp_[A-Za-z0-9]{36}\b") <= SURELY_BUILDS);
+        // A private-key body: thousands of states once unrolled.
+        assert!(weight(r"-----BEGIN[A-Za-z0-9+/=\s]{32,16384}?-----END") > SURELY_BUILDS);
+        // Nested counts multiply.
+        assert_eq!(weight(r"(?:ab{3}){2}"), 1 + 2 * (1 + 1 + (1 + 3)));
+        for rule in crate::rules::RuleSet::builtin().rules() {
+            let c = compile_rule(rule).unwrap();
+            // The claim, on every pattern of the pack it covers.
+            if c.surely_builds {
+                build_regex(&rule.pattern).unwrap();
+                if c.probe.is_some() {
+                    build_probe(&rule.pattern).unwrap();
+                }
+            }
+        }
+    }
 
     fn shape(pattern: &str, keywords: &[&str]) -> (bool, bool, u64) {
         let rule = Rule {

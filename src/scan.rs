@@ -169,14 +169,15 @@ impl Scanner {
     ///
     /// # Cost
     ///
-    /// Patterns are parsed and analysed now; the regex engines of the
-    /// built-in rules are built on first use (a scan pays only for the
-    /// rules its input has keywords of), those of other rules now, so that
-    /// a pattern too large for the engine is an error here.
+    /// Patterns are parsed and analysed now; the regex engines are built on
+    /// first use (a scan pays only for the rules its input has keywords
+    /// of), except those of large patterns from rule files or text, which
+    /// are built now so that a pattern too large for the engine is an error
+    /// here rather than at scan time.
     pub fn new(rules: RuleSet) -> Result<Scanner, Error> {
         let (compiled, prefilter) = compile_all(rules.rules())?;
         for (rule, c) in rules.rules().iter().zip(&compiled) {
-            if !rule.origin.0.starts_with("<builtin>/") {
+            if !rule.origin.0.starts_with("<builtin>/") && !c.surely_builds {
                 c.build_now(rule)?;
             }
         }
