@@ -359,21 +359,25 @@ impl Scanner {
                 ));
             });
         }
-        // NOTE: sized on the first keyword hit, not before: most clean text
-        // has none, and the guard promises no allocation then.
-        let mut cursors: Vec<RuleCursor> = Vec::new();
-        let mut touched: Vec<usize> = vec![];
+        // Cursors only for the rules with hits, found through a rule ->
+        // cursor index sized on the first hit: a cursor is large (it has
+        // room for a DFA cache), and making one per rule for every small
+        // input (each blob of a git history) cost more than scanning it.
+        // Nothing is allocated for text without hits (the guard promises so).
+        const NONE: u32 = u32::MAX;
+        let mut slot: Vec<u32> = Vec::new();
+        let mut cursors: Vec<(usize, RuleCursor)> = Vec::new();
         inner.prefilter.for_each_hit(haystack, 0, 0, |rule, hit| {
-            if cursors.is_empty() {
-                cursors.resize(inner.compiled.len(), RuleCursor::default());
+            if slot.is_empty() {
+                slot.resize(inner.compiled.len(), NONE);
             }
-            let hits = &mut cursors[rule].hits;
-            if hits.is_empty() {
-                touched.push(rule);
+            if slot[rule] == NONE {
+                slot[rule] = cursors.len() as u32;
+                cursors.push((rule, RuleCursor::default()));
             }
-            hits.push(hit);
+            cursors[slot[rule] as usize].1.hits.push(hit);
         });
-        if touched.is_empty() && candidates.is_empty() {
+        if cursors.is_empty() && candidates.is_empty() {
             return;
         }
         let view = View {
@@ -383,9 +387,9 @@ impl Scanner {
             is_final: true,
             future_keyword_start: haystack.len() as u64,
         };
-        touched.sort_unstable();
-        for &rule in &touched {
-            let cursor = &mut cursors[rule];
+        cursors.sort_unstable_by_key(|(rule, _)| *rule);
+        for (rule, cursor) in &mut cursors {
+            let rule = *rule;
             cursor.hits.sort_unstable();
             advance_rule(&inner.compiled[rule], cursor, &view, |m| {
                 if let Some(c) = self.candidate(rule, m, haystack, 0, false) {
