@@ -285,23 +285,28 @@ impl StreamCore {
     /// frontier moves, and everything before it is settled. The common case
     /// of a token stream, so it skips the general bookkeeping.
     fn advance_idle(&mut self) {
+        let frontier = self.idle_frontier(&self.view(false));
+        debug_assert!(frontier >= self.frontier, "the frontier never moves back");
+        self.frontier = frontier;
+        self.settled = self.settled.max(frontier);
+    }
+
+    /// The buffered bytes as the matcher sees them; a keyword can still
+    /// begin at the trailing partial keyword.
+    fn view(&self, is_final: bool) -> View<'_> {
         let partial = self
             .scanner
             .inner()
             .prefilter
             .dfa()
             .partial_len(self.keyword_state) as u64;
-        let view = View {
+        View {
             hay: &self.buf[self.head..],
             base: self.base,
             floor: self.frontier,
-            is_final: false,
+            is_final,
             future_keyword_start: self.end() - partial,
-        };
-        let frontier = self.idle_frontier(&view);
-        debug_assert!(frontier >= self.frontier, "the frontier never moves back");
-        self.frontier = frontier;
-        self.settled = self.settled.max(frontier);
+        }
     }
 
     /// Declares the end of input and settles everything.
@@ -322,19 +327,7 @@ impl StreamCore {
         let mut frontier = if is_final {
             end
         } else {
-            let partial = self
-                .scanner
-                .inner()
-                .prefilter
-                .dfa()
-                .partial_len(self.keyword_state) as u64;
-            self.idle_frontier(&View {
-                hay: &self.buf[self.head..],
-                base: self.base,
-                floor: self.frontier,
-                is_final,
-                future_keyword_start: end - partial,
-            })
+            self.idle_frontier(&self.view(false))
         };
         // Disjoint borrows of the fields, so that the scanner need not be
         // cloned (an atomic increment and decrement) on every push.

@@ -332,6 +332,18 @@ pub enum ScanFormat {
     Sarif,
 }
 
+impl From<ScanFormat> for secretscan::report::Format {
+    fn from(format: ScanFormat) -> Self {
+        use secretscan::report::Format;
+        match format {
+            ScanFormat::Human => Format::Human,
+            ScanFormat::Json => Format::Json,
+            ScanFormat::Jsonl => Format::Jsonl,
+            ScanFormat::Sarif => Format::Sarif,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct RedactArgs {
     /// The file to read; `-` or none reads stdin.

@@ -18,7 +18,7 @@ use secretscan::rules::Confidence;
 use secretscan::{Fingerprinter, KnownSecrets, Marker, Origin, RuleSet, Scanner};
 
 use super::args::{
-    self, Cli, FingerprintArgs, KnownArgs, ListFormat, MarkerArg, RuleArgs, RulesAction, ScanFormat,
+    self, Cli, FingerprintArgs, KnownArgs, ListFormat, MarkerArg, RuleArgs, RulesAction,
 };
 use super::project::{absolute, Ignore, Project, Settings};
 
@@ -205,12 +205,7 @@ impl Config {
                 Config::Scan(Box::new(ScanConfig {
                     scanner,
                     inputs,
-                    format: match a.format {
-                        ScanFormat::Human => Format::Human,
-                        ScanFormat::Json => Format::Json,
-                        ScanFormat::Jsonl => Format::Jsonl,
-                        ScanFormat::Sarif => Format::Sarif,
-                    },
+                    format: a.format.into(),
                     show_secrets: a.show_secrets,
                     min_confidence: a
                         .min_confidence
@@ -265,12 +260,7 @@ impl Config {
                     (false, None, None, None) => Revisions::All,
                 },
                 repo: a.repo,
-                format: match a.format {
-                    ScanFormat::Human => Format::Human,
-                    ScanFormat::Json => Format::Json,
-                    ScanFormat::Jsonl => Format::Jsonl,
-                    ScanFormat::Sarif => Format::Sarif,
-                },
+                format: a.format.into(),
                 show_secrets: a.show_secrets,
                 min_confidence: a.min_confidence,
                 inline_allow: !a.no_inline_allow,
