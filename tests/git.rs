@@ -573,3 +573,83 @@ fn packed_history_gives_the_same_report_and_names_a_corrupt_packed_blob() {
     // The other key is still found.
     assert!(run.stdout.contains("settings.env"), "{}", run.stdout);
 }
+
+/// Trees stored as long delta chains (what `git gc` makes of a real
+/// history) are read through the shared packs and the delta-base cache,
+/// newest commit first: the report must be the one the loose objects give,
+/// and the deltas must really be there for that to mean anything.
+#[test]
+fn deltified_trees_give_the_same_report_as_loose_objects() {
+    let mut repo = Repo::new();
+    let mut parent = vec![];
+    let mut files: BTreeMap<String, String> = BTreeMap::new();
+    for d in 0..4 {
+        for f in 0..15 {
+            files.insert(
+                format!("src/dir{d}/sub/file{f:02}.txt"),
+                format!("file {d}/{f}\n"),
+            );
+        }
+    }
+    for i in 0..60u64 {
+        // Each commit edits one file, so every directory on its path gets
+        // a new tree that differs from the last by one entry.
+        let d = i % 4;
+        let f = (i * 7) % 15;
+        let path = format!("src/dir{d}/sub/file{f:02}.txt");
+        let mut text = format!("file {d}/{f} edited in {i}\n");
+        if i % 13 == 5 {
+            text.push_str(&format!("token = {}\n", github_pat(100 + i)));
+            // The same secret copied to a second path a commit later.
+            files.insert(format!("copies/c{i}.txt"), text.clone());
+        }
+        if i % 13 == 9 {
+            // Copies deleted again.
+            files.retain(|p, _| !p.starts_with("copies/"));
+        }
+        files.insert(path, text);
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, c)| (p.as_str(), c.as_str()))
+            .collect();
+        let c = repo.commit("main", "Ann", &refs, &parent);
+        parent = vec![c];
+    }
+    let (loose_code, loose) = scan(&repo, &[]);
+    assert_eq!(loose_code, 1);
+    // Five keys, each in its file and in a copy.
+    assert_eq!(loose.len(), 10, "{loose:#?}");
+
+    if git(
+        repo.path(),
+        &["repack", "-a", "-d", "-f", "-q", "--depth=50"],
+    )
+    .is_none()
+    {
+        eprintln!("git not installed: packed-repository checks skipped");
+        return;
+    }
+    git(repo.path(), &["prune-packed"]).unwrap();
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(repo.path())
+        .args(["verify-pack", "-v"])
+        .arg(
+            fs::read_dir(repo.path().join(".git/objects/pack"))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .find(|p| p.extension().is_some_and(|x| x == "idx"))
+                .unwrap(),
+        )
+        .output()
+        .unwrap();
+    let listing = String::from_utf8(out.stdout).unwrap();
+    // `id type size packed offset depth base` for a delta.
+    let tree_deltas = listing
+        .lines()
+        .filter(|l| l.split_whitespace().nth(1) == Some("tree"))
+        .filter(|l| l.split_whitespace().count() == 7)
+        .count();
+    assert!(tree_deltas > 50, "trees were not deltified:\n{listing}");
+    assert_eq!(scan(&repo, &[]), (loose_code, loose));
+}
