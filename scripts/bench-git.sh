@@ -36,7 +36,7 @@ trap 'rm -rf "$work"' EXIT
 commits=$(git -C "$repo" rev-list --all | wc -l)
 read -r blobs blob_bytes < <(git -C "$repo" cat-file --batch-all-objects --unordered \
     --batch-check='%(objecttype) %(objectsize)' |
-    awk '$1 == "blob" { n++; s += $2 } END { printf "%d %d\n", n, s }')
+    awk '$1 == "blob" { n++; s += $2 } END { printf "%d %.0f\n", n, s }')
 pack_bytes=$(du -sk "$repo" | cut -f1)
 echo "repo: $repo"
 printf 'commits: %d  blobs: %d  blob content: %.1f MiB  on disk: %.1f MiB  cores: %d\n' \

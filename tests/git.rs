@@ -653,3 +653,195 @@ fn deltified_trees_give_the_same_report_as_loose_objects() {
     assert!(tree_deltas > 50, "trees were not deltified:\n{listing}");
     assert_eq!(scan(&repo, &[]), (loose_code, loose));
 }
+
+/// `secretscan git ARGS…` run in `cwd`.
+fn run_in(cwd: &Path, args: &[&str]) -> Run {
+    let out = Command::new(BIN)
+        .current_dir(cwd)
+        .args(args)
+        .output()
+        .unwrap();
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    };
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    run
+}
+
+/// A history with keys at three paths: `app/a.env`, `vendor/lib.txt` and
+/// `docs/b.md`.
+fn three_keys() -> (Repo, [String; 3]) {
+    let mut repo = Repo::new();
+    let keys = [github_pat(31), github_pat(32), github_pat(33)];
+    let a = format!("TOKEN={}\n", keys[0]);
+    let v = format!("token: {}\n", keys[1]);
+    let b = format!("see {}\n", keys[2]);
+    let c1 = repo.commit("main", "Ann", &[("app/a.env", &a)], &[]);
+    let c2 = repo.commit(
+        "main",
+        "Bob",
+        &[("app/a.env", &a), ("vendor/lib.txt", &v)],
+        &[c1],
+    );
+    repo.commit(
+        "main",
+        "Cid",
+        &[("app/a.env", &a), ("vendor/lib.txt", &v), ("docs/b.md", &b)],
+        &[c2],
+    );
+    (repo, keys)
+}
+
+fn paths(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            v["path"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn the_work_trees_ignore_file_config_and_excludes_apply_to_history() {
+    let (repo, keys) = three_keys();
+    let p = repo.path();
+    let all = run_in(p, &["git", "--format", "jsonl"]);
+    assert_eq!(all.code, 1, "{}", all.stderr);
+    assert_eq!(
+        paths(&all.stdout),
+        ["app/a.env", "vendor/lib.txt", "docs/b.md"]
+    );
+
+    // A path pattern and a fingerprint in .secretscanignore.
+    let fingerprint = secretscan::Fingerprint::of(keys[2].as_bytes()).to_string();
+    fs::write(
+        p.join(".secretscanignore"),
+        format!("vendor/\n{fingerprint}\n"),
+    )
+    .unwrap();
+    let run = run_in(p, &["git", "--format", "jsonl"]);
+    assert_eq!(paths(&run.stdout), ["app/a.env"]);
+    assert_eq!(run.code, 1);
+    // Found from a directory inside the work tree too, and --exclude adds
+    // to it (relative to the current directory).
+    fs::create_dir_all(p.join("app")).unwrap();
+    let run = run_in(
+        &p.join("app"),
+        &["git", "..", "--format", "jsonl", "--exclude", "*.env"],
+    );
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
+    // --no-config ignores the file.
+    let run = run_in(p, &["git", "--format", "jsonl", "--no-config"]);
+    assert_eq!(paths(&run.stdout).len(), 3);
+
+    // secretscan.toml: a disabled rule.
+    fs::remove_file(p.join(".secretscanignore")).unwrap();
+    fs::write(
+        p.join("secretscan.toml"),
+        "disable_rules = [\"github-pat\"]\n",
+    )
+    .unwrap();
+    let run = run_in(p, &["git", "--format", "jsonl"]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
+    // A bad config is an error naming the file.
+    fs::write(p.join("secretscan.toml"), "min_confidence = \"sure\"\n").unwrap();
+    let run = run_in(p, &["git"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("secretscan.toml"), "{}", run.stderr);
+}
+
+#[test]
+fn a_history_baseline_reports_only_new_secrets_and_holds_no_secret() {
+    let (mut repo, keys) = three_keys();
+    let p = repo.path().to_path_buf();
+    let run = run_in(&p, &["git", "--write-baseline", "base.json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let text = fs::read_to_string(p.join("base.json")).unwrap();
+    for k in &keys {
+        assert!(!text.contains(k.as_str()));
+    }
+    let run = run_in(&p, &["git", "--baseline", "base.json", "--format", "jsonl"]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
+
+    // A new key, and a known one moved to a new line of its file: only the
+    // new key is reported.
+    let head = repo.repo.head_id().unwrap().detach();
+    let new = github_pat(34);
+    let a = format!("# moved down\nTOKEN={}\n", keys[0]);
+    let v = format!("token: {}\n", keys[1]);
+    let b = format!("see {}\n", keys[2]);
+    let n = format!("NEW={new}\n");
+    repo.commit(
+        "main",
+        "Dee",
+        &[
+            ("app/a.env", &a),
+            ("vendor/lib.txt", &v),
+            ("docs/b.md", &b),
+            ("app/new.env", &n),
+        ],
+        &[head],
+    );
+    let run = run_in(&p, &["git", "--baseline", "base.json", "--format", "jsonl"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(paths(&run.stdout), ["app/new.env"]);
+    // Baselines need the secret's bytes; the report still does not show
+    // them.
+    assert!(!run.stdout.contains(&new), "{}", run.stdout);
+    // The baseline a work-tree scan writes names the same paths.
+    fs::create_dir_all(p.join("app")).unwrap();
+    fs::write(p.join("app/a.env"), &a).unwrap();
+    let scan = run_in(&p, &["scan", "--baseline", "base.json", "app/a.env"]);
+    assert_eq!(
+        (scan.code, scan.stdout.as_str()),
+        (0, ""),
+        "{}",
+        scan.stderr
+    );
+}
+
+#[test]
+fn output_threads_and_fingerprint_key_work_as_in_scan() {
+    let (repo, keys) = three_keys();
+    let p = repo.path();
+    let stdout = run_in(p, &["git", "--format", "jsonl"]);
+    let to_file = run_in(
+        p,
+        &["git", "--format", "jsonl", "-o", "report.jsonl", "-j", "1"],
+    );
+    assert_eq!((to_file.code, to_file.stdout.as_str()), (1, ""));
+    assert_eq!(
+        fs::read_to_string(p.join("report.jsonl")).unwrap(),
+        stdout.stdout
+    );
+    let run = run_in(p, &["git", "-o", "/nonexistent/dir/r.json"]);
+    assert_eq!(run.code, 2);
+    assert!(run
+        .stderr
+        .contains("/nonexistent/dir/r.json: cannot create the report file"));
+
+    // A keyed fingerprint is not the plain one, and is what `scan` gives.
+    fs::write(p.join("key"), "0123456789abcdef0123456789abcdef").unwrap();
+    let keyed = run_in(p, &["--fingerprint-key", "key", "git", "--format", "jsonl"]);
+    let plain = secretscan::Fingerprint::of(keys[0].as_bytes()).to_string();
+    let first: Value = serde_json::from_str(keyed.stdout.lines().next().unwrap()).unwrap();
+    assert_ne!(first["fingerprint"], plain.as_str());
+    fs::create_dir_all(p.join("app")).unwrap();
+    fs::write(p.join("app/a.env"), format!("TOKEN={}\n", keys[0])).unwrap();
+    let scan = run_in(
+        p,
+        &[
+            "--fingerprint-key",
+            "key",
+            "scan",
+            "--format",
+            "jsonl",
+            "app/a.env",
+        ],
+    );
+    let scanned: Value = serde_json::from_str(scan.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(first["fingerprint"], scanned["fingerprint"]);
+}

@@ -173,13 +173,19 @@ pub struct GitArgs {
     #[arg(long)]
     pub show_secrets: bool,
     /// Report only findings at or above this confidence (`high`, `medium`,
-    /// `low`), as for `scan`.
-    #[arg(long, value_name = "LEVEL", default_value = "medium", value_parser = parse_confidence)]
-    pub min_confidence: Confidence,
+    /// `low`), as for `scan`. By default, `medium`, or `min_confidence` of
+    /// secretscan.toml.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_confidence)]
+    pub min_confidence: Option<Confidence>,
     /// Report findings on lines marked `secretscan:allow` (and the other
     /// markers `scan` honours) too.
     #[arg(long)]
     pub no_inline_allow: bool,
+    /// The report file, secretscan.toml, .secretscanignore and baselines
+    /// of the repository's work tree apply as for `scan`; a finding's path
+    /// is its path in the repository.
+    #[command(flatten)]
+    pub project: ProjectArgs,
 }
 
 #[derive(Debug, Args)]
@@ -209,6 +215,43 @@ pub enum HookFormat {
     ClaudeCode,
     /// `{"decision": "allow"|"redact"|"block", "reason", "findings", "tool_output"}`.
     Json,
+}
+
+/// What `scan` and `git` share: the report file and the project's
+/// settings, ignore files and baselines.
+#[derive(Debug, Args)]
+pub struct ProjectArgs {
+    /// Write the report to FILE instead of stdout (`-` is stdout).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Report only the findings that are not in this baseline file (see
+    /// --write-baseline). By default, `baseline` of secretscan.toml.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record every finding reported into a baseline FILE (keyed by rule,
+    /// path and a salted hash of the secret: no secret values), then exit
+    /// 0. Commit it and pass it to --baseline so that CI reports only new
+    /// secrets.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Skip paths that match GLOB (gitignore syntax, relative to the
+    /// current directory; repeatable). Adds to the excludes of
+    /// secretscan.toml and .secretscanignore. For `git`, findings at paths
+    /// that match are left out of the report.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Scan with N threads: files (or blobs) in parallel, and large files
+    /// or stdin cut into chunks scanned in parallel (the findings are the
+    /// same).
+    /// By default, one per core, or `threads` of secretscan.toml.
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub threads: Option<u64>,
+    /// Read settings from FILE instead of looking for secretscan.toml.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore secretscan.toml and .secretscanignore.
+    #[arg(long)]
+    pub no_config: bool,
 }
 
 #[derive(Debug, Args)]
@@ -255,9 +298,6 @@ pub struct ScanArgs {
     /// stdout is a terminal.
     #[arg(long)]
     pub summary: bool,
-    /// Write the report to FILE instead of stdout (`-` is stdout).
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
     /// Scan archives and compressed files as the bytes they are, without
     /// opening them.
     #[arg(long)]
@@ -272,32 +312,8 @@ pub struct ScanArgs {
     /// bomb.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub archive_max_bytes: Option<u64>,
-    /// Report only the findings that are not in this baseline file (see
-    /// --write-baseline). By default, `baseline` of secretscan.toml.
-    #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
-    /// Record every finding reported into a baseline FILE (keyed by rule,
-    /// path and a salted hash of the secret: no secret values), then exit
-    /// 0. Commit it and pass it to --baseline so that CI reports only new
-    /// secrets.
-    #[arg(long, value_name = "FILE")]
-    pub write_baseline: Option<PathBuf>,
-    /// Skip paths that match GLOB (gitignore syntax, relative to the
-    /// current directory; repeatable). Adds to the excludes of
-    /// secretscan.toml and .secretscanignore.
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
-    /// Scan with N threads: files in parallel, and large files or stdin
-    /// cut into chunks scanned in parallel (the findings are the same).
-    /// By default, one per core, or `threads` of secretscan.toml.
-    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
-    pub threads: Option<u64>,
-    /// Read settings from FILE instead of looking for secretscan.toml.
-    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
-    pub config: Option<PathBuf>,
-    /// Ignore secretscan.toml and .secretscanignore.
-    #[arg(long)]
-    pub no_config: bool,
+    #[command(flatten)]
+    pub project: ProjectArgs,
 }
 
 /// A byte count with an optional K, M or G suffix (powers of 1024).

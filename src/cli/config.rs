@@ -4,7 +4,7 @@
 //! here: bad rule files, `--no-builtin` without rules, a scan with nothing
 //! to read.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use secretscan::git::Revisions;
 use std::time::{Duration, SystemTime};
@@ -18,7 +18,8 @@ use secretscan::rules::Confidence;
 use secretscan::{Fingerprinter, KnownSecrets, Marker, Origin, RuleSet, Scanner};
 
 use super::args::{
-    self, Cli, FingerprintArgs, KnownArgs, ListFormat, MarkerArg, RuleArgs, RulesAction,
+    self, Cli, FingerprintArgs, KnownArgs, ListFormat, MarkerArg, ProjectArgs, RuleArgs,
+    RulesAction,
 };
 use super::project::{absolute, Ignore, Project, Settings};
 
@@ -61,6 +62,14 @@ pub struct GitConfig {
     pub show_secrets: bool,
     pub min_confidence: Confidence,
     pub inline_allow: bool,
+    /// The report file; `None` is stdout.
+    pub output: Option<PathBuf>,
+    /// Scanning threads; `None` is one per core.
+    pub threads: Option<usize>,
+    pub baseline: Option<Baseline>,
+    pub write_baseline: Option<(PathBuf, Baseline)>,
+    /// Paths and fingerprints left out of the report.
+    pub ignore: Ignore,
 }
 
 #[derive(Debug)]
@@ -157,8 +166,11 @@ impl Config {
                     Some(Input::Path(p)) => p.clone(),
                     _ => cwd.clone(),
                 };
-                let project =
-                    Project::load(&cwd, &start, a.config.as_deref(), !a.no_config, &a.exclude)?;
+                let ProjectSetup {
+                    project,
+                    baseline,
+                    write_baseline,
+                } = ProjectSetup::load(&cwd, &start, &a.project)?;
                 let settings = &project.settings;
                 let archives = (!a.no_archives && settings.archives != Some(false)).then(|| {
                     let mut limits = Limits::default();
@@ -170,26 +182,6 @@ impl Config {
                     }
                     limits
                 });
-                let baseline = match a.baseline.as_ref().or(settings.baseline.as_ref()) {
-                    Some(file) => Some(Baseline::load(&absolute(&cwd, file))?),
-                    None => None,
-                };
-                let write_baseline = match a.write_baseline {
-                    Some(file) => {
-                        // Rewriting a baseline keeps its salt, so that its
-                        // diff shows only the findings that changed.
-                        let old = match &baseline {
-                            Some(b) => Some(b.emptied()),
-                            None => Baseline::load(&file).ok().map(|b| b.emptied()),
-                        };
-                        let fresh = match old {
-                            Some(b) => b,
-                            None => Baseline::new()?,
-                        };
-                        Some((file, fresh))
-                    }
-                    None => None,
-                };
                 let fingerprinter = fingerprinter(&cli.fingerprints)?;
                 let mut scanner = build_project_scanner(&cli.rules, settings)?
                     .with_fingerprinter(fingerprinter.clone());
@@ -216,9 +208,9 @@ impl Config {
                     find_only,
                     skip_expired: a.skip_expired,
                     summary: a.summary || std::io::IsTerminal::is_terminal(&std::io::stdout()),
-                    output: a.output.filter(|p| p.as_os_str() != "-"),
+                    output: a.project.output.filter(|p| p.as_os_str() != "-"),
                     archives,
-                    threads: a.threads.map(|n| n as usize).or(settings.threads),
+                    threads: a.project.threads.map(|n| n as usize).or(settings.threads),
                     baseline,
                     write_baseline,
                     ignore: project.ignore,
@@ -250,21 +242,39 @@ impl Config {
                     status: a.status,
                 })
             }
-            args::Command::Git(a) => Config::Git(GitConfig {
-                scanner: build_scanner(&cli.rules)?,
-                revisions: match (a.staged, a.range, a.since_commit, a.branch) {
-                    (true, ..) => Revisions::Staged,
-                    (false, Some(range), ..) => Revisions::Range(range),
-                    (false, None, Some(rev), branch) => Revisions::Since { rev, branch },
-                    (false, None, None, Some(branch)) => Revisions::Branch(branch),
-                    (false, None, None, None) => Revisions::All,
-                },
-                repo: a.repo,
-                format: a.format.into(),
-                show_secrets: a.show_secrets,
-                min_confidence: a.min_confidence,
-                inline_allow: !a.no_inline_allow,
-            }),
+            args::Command::Git(a) => {
+                let cwd = std::env::current_dir().context("cannot get the current directory")?;
+                let ProjectSetup {
+                    project,
+                    baseline,
+                    write_baseline,
+                } = ProjectSetup::load(&cwd, &a.repo, &a.project)?;
+                let settings = &project.settings;
+                Config::Git(GitConfig {
+                    scanner: build_project_scanner(&cli.rules, settings)?
+                        .with_fingerprinter(fingerprinter(&cli.fingerprints)?),
+                    revisions: match (a.staged, a.range, a.since_commit, a.branch) {
+                        (true, ..) => Revisions::Staged,
+                        (false, Some(range), ..) => Revisions::Range(range),
+                        (false, None, Some(rev), branch) => Revisions::Since { rev, branch },
+                        (false, None, None, Some(branch)) => Revisions::Branch(branch),
+                        (false, None, None, None) => Revisions::All,
+                    },
+                    repo: a.repo,
+                    format: a.format.into(),
+                    show_secrets: a.show_secrets,
+                    min_confidence: a
+                        .min_confidence
+                        .or(settings.min_confidence)
+                        .unwrap_or(Confidence::Medium),
+                    inline_allow: !a.no_inline_allow,
+                    output: a.project.output.filter(|p| p.as_os_str() != "-"),
+                    threads: a.project.threads.map(|n| n as usize).or(settings.threads),
+                    baseline,
+                    write_baseline,
+                    ignore: project.ignore,
+                })
+            }
             args::Command::Fingerprint => Config::Fingerprint {
                 fingerprinter: fingerprinter(&cli.fingerprints)?,
             },
@@ -303,6 +313,46 @@ impl Config {
                     })?,
                 },
             },
+        })
+    }
+}
+
+/// The project found from `start` (secretscan.toml, .secretscanignore,
+/// --exclude) and the baselines to read and write, as `scan` and `git`
+/// apply them.
+struct ProjectSetup {
+    project: Project,
+    baseline: Option<Baseline>,
+    write_baseline: Option<(PathBuf, Baseline)>,
+}
+
+impl ProjectSetup {
+    fn load(cwd: &Path, start: &Path, a: &ProjectArgs) -> Result<ProjectSetup> {
+        let project = Project::load(cwd, start, a.config.as_deref(), !a.no_config, &a.exclude)?;
+        let baseline = match a.baseline.as_ref().or(project.settings.baseline.as_ref()) {
+            Some(file) => Some(Baseline::load(&absolute(cwd, file))?),
+            None => None,
+        };
+        let write_baseline = match &a.write_baseline {
+            Some(file) => {
+                // Rewriting a baseline keeps its salt, so that its diff
+                // shows only the findings that changed.
+                let old = match &baseline {
+                    Some(b) => Some(b.emptied()),
+                    None => Baseline::load(file).ok().map(|b| b.emptied()),
+                };
+                let fresh = match old {
+                    Some(b) => b,
+                    None => Baseline::new()?,
+                };
+                Some((file.clone(), fresh))
+            }
+            None => None,
+        };
+        Ok(ProjectSetup {
+            project,
+            baseline,
+            write_baseline,
         })
     }
 }

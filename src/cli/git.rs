@@ -11,21 +11,26 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use secretscan::git::{HistoryScan, Progress};
-use secretscan::report::Record;
+use secretscan::report::{path_name, Record};
 
 use super::config::GitConfig;
-use super::{print_error, Exit};
+use super::{open_report, print_error, Exit};
 
 /// How often the progress line is redrawn.
 const TICK: Duration = Duration::from_millis(200);
 
-pub fn run(c: GitConfig) -> Result<Exit> {
-    let scan = HistoryScan::new(c.scanner.clone())
+pub fn run(mut c: GitConfig) -> Result<Exit> {
+    // Baselines key findings by a hash of the secret.
+    let capture = c.show_secrets || c.baseline.is_some() || c.write_baseline.is_some();
+    let mut scan = HistoryScan::new(c.scanner.clone())
         .min_confidence(c.min_confidence)
         .inline_allow(c.inline_allow)
-        .capture_secrets(c.show_secrets);
+        .capture_secrets(capture);
+    if let Some(n) = c.threads {
+        scan = scan.threads(n);
+    }
     let progress = Progress::default();
     let done = AtomicBool::new(false);
     let history = thread::scope(|s| {
@@ -45,11 +50,31 @@ pub fn run(c: GitConfig) -> Result<Exit> {
         print_error(&anyhow::Error::msg(error_chain(e)));
         exit = Exit::Error;
     }
-    let mut out = BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    let (out_name, out_file) = open_report(c.output.as_deref())?;
+    let write_error = format!("{out_name}: write error");
+    let mut out = BufWriter::with_capacity(64 * 1024, out_file);
     let mut sink = c.format.sink(&mut out);
+    let mut complete = true;
+    let ignore = &c.ignore;
     for f in &history.findings {
+        // Paths in the repository are relative to its work tree, which is
+        // where secretscan.toml and .secretscanignore are found.
+        if ignore.excludes(&ignore.root.join(&f.path), false) {
+            continue;
+        }
+        let secret = f.finding.value.as_deref();
+        let write = c.write_baseline.as_mut().map(|(_, b)| b);
+        if !ignore.keeps(
+            c.baseline.as_ref(),
+            write,
+            || f.path.clone(),
+            &f.finding,
+            secret,
+        ) {
+            continue;
+        }
         let mut record = Record::new(&c.scanner, &f.path, &f.finding);
-        if let Some(secret) = f.finding.value.as_deref() {
+        if let Some(secret) = secret.filter(|_| c.show_secrets) {
             record = record.with_secret(secret);
         }
         if let Some(commit) = &f.commit {
@@ -58,11 +83,26 @@ pub fn run(c: GitConfig) -> Result<Exit> {
         if exit == Exit::Clean {
             exit = Exit::Found;
         }
-        if !sink.record(&record).context("<stdout>: write error")? {
+        if !sink.record(&record).context(write_error.clone())? {
+            complete = false;
             break;
         }
     }
-    sink.finish().context("<stdout>: write error")?;
+    sink.finish().context(write_error.clone())?;
+    drop(sink);
+    out.flush().context(write_error)?;
+    if let Some((file, baseline)) = &c.write_baseline {
+        if !complete {
+            bail!(
+                "{}: baseline not written: the report ended early",
+                path_name(file)
+            );
+        }
+        baseline.save(file)?;
+        if exit == Exit::Found {
+            exit = Exit::Clean;
+        }
+    }
     Ok(exit)
 }
 

@@ -97,6 +97,23 @@ pub(crate) fn print_error(e: &anyhow::Error) {
     );
 }
 
+/// The report's destination: the file `output` (created or truncated), or
+/// stdout; with the name that write errors give.
+pub(crate) fn open_report(
+    output: Option<&std::path::Path>,
+) -> anyhow::Result<(String, Box<dyn Write>)> {
+    use anyhow::Context;
+    use secretscan::report::path_name;
+    Ok(match output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("{}: cannot create the report file", path_name(path)))?;
+            (path_name(path), Box::new(file))
+        }
+        None => ("<stdout>".to_string(), Box::new(io::stdout().lock())),
+    })
+}
+
 /// Whether `e` is, or was caused by, writing to a closed pipe.
 pub(crate) fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|cause| {

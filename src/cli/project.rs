@@ -33,8 +33,10 @@ use std::path::{Component, Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use secretscan::baseline::Baseline;
 use secretscan::report::path_name;
 use secretscan::rules::Confidence;
+use secretscan::Finding;
 use serde::Deserialize;
 
 /// The config file's name.
@@ -294,6 +296,37 @@ impl Ignore {
                 dir = true;
             }
         })
+    }
+
+    /// Whether a finding is reported: its fingerprint is not ignored and it
+    /// is not in `baseline`. Records it in `write`, the baseline being
+    /// written. `path` is how baselines name its file ([`Ignore::key`], or
+    /// the path in the repository for history); `secret` is needed only
+    /// while a baseline is in use.
+    pub fn keeps(
+        &self,
+        baseline: Option<&Baseline>,
+        write: Option<&mut Baseline>,
+        path: impl FnOnce() -> String,
+        f: &Finding,
+        secret: Option<&[u8]>,
+    ) -> bool {
+        if self.fingerprints.contains(&f.fingerprint.to_string()) {
+            return false;
+        }
+        if baseline.is_none() && write.is_none() {
+            return true;
+        }
+        let path = path();
+        let secret = secret.expect("secrets are captured while a baseline is in use");
+        if let Some(b) = write {
+            let key = b.key(secret);
+            b.insert(&f.rule_id, &path, key);
+        }
+        match baseline {
+            Some(b) => !b.contains(&f.rule_id, &path, &b.key(secret)),
+            None => true,
+        }
     }
 
     /// How baselines name `abs`: relative to the project root, with `/`

@@ -55,7 +55,7 @@ use secretscan::{Finding, Fingerprint, ParallelStream, Scanner};
 use super::config::{Input, ScanConfig};
 use super::input::{name, read_some};
 use super::project::{absolute, Ignore};
-use super::{print_error, Exit};
+use super::{open_report, print_error, Exit};
 
 /// Bytes read from a file (or stdin) at once.
 const READ_SIZE: usize = 256 * 1024;
@@ -351,23 +351,23 @@ struct Reporting<'a> {
     write: Option<&'a mut Baseline>,
 }
 
-impl Reporting<'_> {
-    /// How baselines name a finding in `input` (member `member`, if any).
-    fn key_path(&self, input: &Input, member: Option<&str>) -> String {
-        match input {
-            Input::Stdin => "<stdin>".to_string(),
-            Input::Path(p) => {
-                let mut key = self.ignore.key(&absolute(self.cwd, p));
-                // `outer!inner`: the part after the input's own name.
-                if let Some(m) = member {
-                    let own = name(input);
-                    key.push_str(m.strip_prefix(own.as_str()).unwrap_or(m));
-                }
-                key
+/// How baselines name a finding in `input` (member `member`, if any).
+fn key_path(ignore: &Ignore, cwd: &Path, input: &Input, member: Option<&str>) -> String {
+    match input {
+        Input::Stdin => "<stdin>".to_string(),
+        Input::Path(p) => {
+            let mut key = ignore.key(&absolute(cwd, p));
+            // `outer!inner`: the part after the input's own name.
+            if let Some(m) = member {
+                let own = name(input);
+                key.push_str(m.strip_prefix(own.as_str()).unwrap_or(m));
             }
+            key
         }
     }
+}
 
+impl Reporting<'_> {
     /// Whether a finding is reported; records it in the baseline being
     /// written.
     fn keep(
@@ -377,26 +377,14 @@ impl Reporting<'_> {
         f: &Finding,
         secret: Option<&[u8]>,
     ) -> bool {
-        if self
-            .ignore
-            .fingerprints
-            .contains(&f.fingerprint.to_string())
-        {
-            return false;
-        }
-        if self.baseline.is_none() && self.write.is_none() {
-            return true;
-        }
-        let path = self.key_path(input, member);
-        let secret = secret.expect("secrets are captured while a baseline is in use");
-        if let Some(b) = self.write.as_deref_mut() {
-            let key = b.key(secret);
-            b.insert(&f.rule_id, &path, key);
-        }
-        match self.baseline {
-            Some(b) => !b.contains(&f.rule_id, &path, &b.key(secret)),
-            None => true,
-        }
+        let (ignore, cwd) = (self.ignore, self.cwd);
+        ignore.keeps(
+            self.baseline,
+            self.write.as_deref_mut(),
+            || key_path(ignore, cwd, input, member),
+            f,
+            secret,
+        )
     }
 }
 
@@ -450,14 +438,7 @@ pub fn run(c: ScanConfig) -> Result<Exit> {
     });
     let live = live.as_ref();
     let archives = c.archives;
-    let (out_name, out_file): (String, Box<dyn Write>) = match &c.output {
-        Some(path) => {
-            let file = File::create(path)
-                .with_context(|| format!("{}: cannot create the report file", path_name(path)))?;
-            (path_name(path), Box::new(file))
-        }
-        None => ("<stdout>".to_string(), Box::new(io::stdout().lock())),
-    };
+    let (out_name, out_file) = open_report(c.output.as_deref())?;
     let write_error = format!("{out_name}: write error");
     let mut out = BufWriter::with_capacity(64 * 1024, out_file);
     let mut sink: Box<dyn Sink + '_> = if c.format == secretscan::report::Format::Human {
