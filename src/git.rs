@@ -16,33 +16,39 @@
 //!
 //! # How
 //!
-//! 1. The commits to scan are read from their tips (every ref and `HEAD`,
-//!    one branch, or a range) and put in history order: parents before
-//!    children, older commit dates first where the graph leaves a choice.
-//! 2. One thread walks each commit's tree, newest commit first, skipping
-//!    every tree and blob id it has seen before (an unchanged directory
-//!    costs one lookup), and lists each blob the first time it meets it.
-//!    Each distinct blob is scanned exactly once, whatever number of
-//!    commits and paths carry it. Newest first because packs keep the
-//!    newest version of a directory whole and older ones as deltas against
-//!    newer ones: with a small cache of decoded objects, the base of each
-//!    tree read was decoded just before, instead of its delta chain being
-//!    inflated from the root for every tree (which took two thirds of the
-//!    time on git.git's history).
-//! 3. The blobs are decompressed and scanned on all threads. Packs are
-//!    decoded whole, front to back (gitoxide's delta-tree traversal: each
-//!    delta is applied once to its decoded base, instead of its chain being
-//!    re-inflated for every blob read in history order); with every ref
-//!    selected this starts at once, alongside steps 1 and 2, and blobs no
-//!    ref reaches are dropped from the report. A short range reads its few
-//!    blobs one by one instead. Loose objects, and any object a pack could
-//!    not decode, are read one by one, so errors name the object, its path
-//!    and commit.
-//! 4. Only when something was found, the trees are walked a second time
-//!    (newest first again, memoised per tree id, so each distinct tree is
-//!    read once) to find,
-//!    for each blob with findings and each path it sits at, the first
-//!    commit in history order that has it there, and how many commits do.
+//! Every reference, or one branch (nearly every blob in the packs is
+//! wanted):
+//!
+//! 1. Every blob in the repository's packs is decompressed and scanned on
+//!    all threads, each distinct blob once. Packs are decoded whole, front
+//!    to back (gitoxide's delta-tree traversal: each delta is applied once
+//!    to its decoded base, instead of its chain being re-inflated for every
+//!    blob read in history order). Meanwhile the commits are read from
+//!    their tips and put in history order: parents before children, older
+//!    commit dates first where the graph leaves a choice.
+//! 2. One walk of every commit's tree, on all threads, finds for each blob
+//!    with findings and each path it sits at the first commit in history
+//!    order that has it there and how many commits do, and lists the
+//!    reachable blobs no pack held (loose objects, other object stores,
+//!    objects a pack could not decode). Those are read and scanned one by
+//!    one, so that errors name the object, a path and a commit. Blobs with
+//!    findings that no commit reaches are dropped from the report.
+//!
+//! The walk reads each distinct tree once per
+//! thread (memoised per tree id: an unchanged directory costs one lookup).
+//! Threads take runs of consecutive commits, newest first, because packs
+//! keep the newest version of a directory whole and older ones as deltas
+//! against newer ones: with a small cache of decoded objects, the base of
+//! each tree read was decoded just before, instead of its delta chain
+//! being inflated from the root for every tree (which took two thirds of
+//! the time on git.git's history).
+//!
+//! A range (`--since-commit`, `A..B`) adds few blobs: one thread first
+//! walks the trees of the range's commits, after those of the commits just
+//! outside it (without scanning them), to list the blobs the range adds;
+//! those are read, from packs decoded whole when they are a fair share of
+//! a pack and one by one otherwise, and scanned; then the walk above
+//! places the ones with findings.
 //!
 //! A finding is reported once per rule, secret (fingerprint) and path: at
 //! the commit that first put that secret at that path, with the number of
@@ -51,30 +57,25 @@
 //! paths gives one finding per path; a file edited around an unchanged
 //! secret gives one finding, not one per version.
 //!
-//! With a range (`--since-commit`, `A..B`), the trees of the commits just
-//! outside the range are walked first without scanning, so that only blobs
-//! the range's commits add are scanned.
-//!
 //! # Memory usage
 //!
-//! The ids of the distinct trees and blobs seen, with the path where each
-//! blob was first met (about 100 bytes per blob), one small record per
-//! commit, gitoxide's delta tree of each pack decoded whole (tens of bytes
-//! per object, plus the bases of the deltas being applied), and per worker
-//! thread the blob it is scanning: a blob is decompressed whole (as git
-//! itself does), so a history with a 1 GiB file needs 1 GiB while that blob
-//! is scanned. Blobs larger than [`HistoryScan::large_blob`] are scanned
-//! through the stream API. Packs are memory-mapped, so the pages read count
-//! in the resident size while they are cached. Findings are kept until the
-//! end (they are sorted into history order). Each pack is mapped once and
-//! shared by the decoding of step 3 and the tree walks, which each keep
-//! 16 MiB of decoded objects.
+//! One small record per commit; gitoxide's delta tree of each pack decoded
+//! whole (tens of bytes per object, plus the bases of the deltas being
+//! applied); per walking thread, the ids of the trees it has read with
+//! what they hold (tens of bytes per tree) and 4 MiB of decoded objects;
+//! and per scanning thread the blob it is scanning: a blob is decompressed
+//! whole (as git itself does), so a history with a 1 GiB file needs 1 GiB
+//! while that blob is scanned. Blobs larger than
+//! [`HistoryScan::large_blob`] are scanned through the stream API. Packs
+//! are memory-mapped once, shared by the scan and the walks, so the pages
+//! read count in the resident size while they are cached. Findings are
+//! kept until the end (they are sorted into history order).
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex};
 use std::thread;
 
@@ -365,13 +366,17 @@ impl HistoryScan {
     ) -> Result<History, GitError> {
         let packs = Packs::open(repo);
         let stop = AtomicBool::new(false);
+        // Every reference or a whole branch: nearly every blob in the packs
+        // is wanted, so every packed blob is scanned (the packs decoded
+        // whole, on all threads) while the commits are read, and one walk
+        // of the trees then places the blobs with findings and finds the
+        // reachable blobs that no pack holds. A range lists its few blobs
+        // with a walk first, then reads them.
+        let whole = matches!(revisions, Revisions::All | Revisions::Branch(_));
         let (plan, early) = thread::scope(|s| {
-            // Every reference: nearly every blob in the packs is wanted, so
-            // decoding them whole starts at once, while the commits and
-            // trees are read on this thread.
-            let early = matches!(revisions, Revisions::All)
-                .then(|| s.spawn(|| self.traverse_packs(&packs, None, progress, &stop)));
-            let plan = self.plan(ctx, repo, &packs, revisions, progress);
+            let early =
+                whole.then(|| s.spawn(|| self.traverse_packs(&packs, None, progress, &stop)));
+            let plan = self.plan(ctx, repo, &packs, revisions, !whole, progress);
             if plan.is_err() {
                 stop.store(true, Ordering::Relaxed);
             }
@@ -384,36 +389,80 @@ impl HistoryScan {
             jobs,
             mut errors,
         } = plan?;
-        let wanted: gix::hashtable::HashMap<ObjectId, usize> =
-            jobs.iter().enumerate().map(|(i, j)| (j.id, i)).collect();
-        let (mut hits, scanned) = match early {
-            Some(early) => early,
-            None => self.traverse_packs(&packs, Some(&wanted), progress, &stop),
-        };
-        // Unreachable blobs in the packs were scanned too; they are not
-        // part of the history asked for.
-        hits.retain_mut(|h| match wanted.get(&h.id) {
-            Some(&i) => {
-                h.path = jobs[i].path.clone();
-                true
-            }
-            None => false,
-        });
-        // Loose objects, other object stores, and whatever failed to
-        // decode in the packs: read one by one (errors are named there).
-        let (rest, scan_errors) = self.scan_blobs(ctx, progress, |send| {
-            for job in jobs {
-                if !scanned.contains(&job.id) {
-                    send(job);
+        let history = (&commits[..], &order[..]);
+
+        let (hits, located) = match early {
+            Some((mut hits, scanned)) => {
+                // Threads found them in any order; ties in attribution
+                // are broken by index.
+                hits.sort_by_key(|h| h.id);
+                let mut located = self.locate(ctx, &packs, history, &hits, Some(&scanned));
+                errors.append(&mut located.errors);
+                // Loose objects, other object stores, and whatever failed
+                // to decode in the packs: read one by one (errors are
+                // named there).
+                let unscanned = std::mem::take(&mut located.unscanned);
+                let (rest, scan_errors) = self.scan_blobs(ctx, progress, |send| {
+                    for job in unscanned {
+                        send(job);
+                    }
+                });
+                errors.extend(scan_errors);
+                if !rest.is_empty() {
+                    // Rare (a secret in a loose object): walk again to
+                    // place these too; the errors were reported above.
+                    hits.extend(rest);
+                    hits.sort_by_key(|h| h.id);
+                    located = self.locate(ctx, &packs, history, &hits, None);
                 }
+                (hits, located)
             }
-        });
-        hits.extend(rest);
-        errors.extend(scan_errors);
+            None => {
+                let wanted: gix::hashtable::HashMap<ObjectId, usize> =
+                    jobs.iter().enumerate().map(|(i, j)| (j.id, i)).collect();
+                let (mut hits, scanned) =
+                    self.traverse_packs(&packs, Some(&wanted), progress, &stop);
+                hits.retain_mut(|h| match wanted.get(&h.id) {
+                    Some(&i) => {
+                        h.path = jobs[i].path.clone();
+                        true
+                    }
+                    None => false,
+                });
+                let (rest, scan_errors) = self.scan_blobs(ctx, progress, |send| {
+                    for job in jobs {
+                        if !scanned.contains(&job.id) {
+                            send(job);
+                        }
+                    }
+                });
+                hits.extend(rest);
+                hits.sort_by_key(|h| h.id);
+                errors.extend(scan_errors);
+                // The walk above reported the trees it could not read.
+                let located = if hits.is_empty() {
+                    Located::default()
+                } else {
+                    self.locate(ctx, &packs, history, &hits, None)
+                };
+                (hits, located)
+            }
+        };
 
         let mut findings = vec![];
         if !hits.is_empty() {
-            findings = attribute(ctx, Objects::new(repo, &packs), &commits, &order, hits);
+            // Every reference or branch: a blob no commit places is not in
+            // the history asked for (the packs hold unreachable blobs
+            // too). In a range, a blob the first walk listed is.
+            let unplaced = !whole;
+            findings = attribute(
+                ctx,
+                &mut Objects::new(repo, &packs),
+                history,
+                &hits,
+                located.occurrences,
+                unplaced,
+            );
         }
         let blobs = progress.blobs();
         Ok(History {
@@ -424,14 +473,15 @@ impl HistoryScan {
         })
     }
 
-    /// Reads the commits to scan, puts them in history order, and walks
-    /// their trees for the blobs to scan.
+    /// Reads the commits to scan and puts them in history order; with
+    /// `walk`, walks their trees for the blobs to scan.
     fn plan(
         &self,
         ctx: &Ctx,
         repo: &gix::Repository,
         packs: &Packs,
         revisions: &Revisions,
+        walk: bool,
         progress: &Progress,
     ) -> Result<Plan, GitError> {
         let mut errors = vec![];
@@ -493,6 +543,14 @@ impl HistoryScan {
         let order = history_order(&commits);
 
         let mut jobs = vec![];
+        if !walk {
+            return Ok(Plan {
+                commits,
+                order,
+                jobs,
+                errors,
+            });
+        }
         let mut walker = Walker::new(objects);
         for n in &hidden.nodes {
             if graph.boundary.contains(&n.id) {
@@ -904,11 +962,12 @@ impl Packs {
     }
 }
 
-/// Memory for the decoded objects kept by an [`Objects`] reader, so that
-/// the next tree read in a delta chain starts from its decoded base instead
-/// of re-inflating the chain from its root. 16 MiB holds the trees of the
-/// few commits read before; four times as much was no faster on git.git.
-const DELTA_BASE_CACHE: usize = 16 << 20;
+/// Memory for the decoded objects kept by an [`Objects`] reader (one per
+/// walking thread), so that the next tree read in a delta chain starts
+/// from its decoded base instead of re-inflating the chain from its root.
+/// On git.git's history, 4 MiB was as fast as 16 or 64 MiB; 1 MiB was 7%
+/// slower.
+const DELTA_BASE_CACHE: usize = 4 << 20;
 
 /// Reads commits and trees one by one: from the shared [`Packs`] with a
 /// cache of decoded delta bases, else (loose objects, alternates, an
@@ -1390,64 +1449,23 @@ struct Occurrence {
     commits: u64,
 }
 
-/// Finds, for every blob in `hits` and every path it sits at, the first
-/// commit in history order and the number of commits that carry it there;
-/// then merges the versions of a file that carry the same secret, and
-/// builds the findings in history order.
+/// Merges the versions of a file that carry the same secret, and builds
+/// the findings in history order. `occurrences` holds, for each blob of
+/// `hits` (by index) and each path it sits at, its first commit and count
+/// ([`HistoryScan::locate`]); with `unplaced`, blobs it does not place are
+/// reported without a commit, at the path where they were met.
 fn attribute(
     ctx: &Ctx,
-    objects: Objects,
-    commits: &[Node],
-    order: &[usize],
-    mut hits: Vec<BlobHits>,
+    objects: &mut Objects,
+    (commits, order): (&[Node], &[usize]),
+    hits: &[BlobHits],
+    occurrences: HashMap<(u32, BString), Occurrence>,
+    unplaced: bool,
 ) -> Vec<GitFinding> {
-    hits.sort_by_key(|h| h.id);
-    let wanted: gix::hashtable::HashMap<ObjectId, u32> = hits
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (h.id, i as u32))
+    let seen: HashMap<(u32, Rc<[u8]>), Occurrence> = occurrences
+        .into_iter()
+        .map(|((blob, path), o)| ((blob, Rc::from(&path[..])), o))
         .collect();
-    let mut contents = Contents {
-        objects,
-        wanted: &wanted,
-        memo: Default::default(),
-        names: HashMap::new(),
-        name_list: vec![],
-        places: vec![],
-        place_ids: HashMap::new(),
-        buf: vec![],
-    };
-    // Per place id (a blob at a path from the root): its first commit and
-    // count. Counting is a few integer bumps per commit; paths are built
-    // once per place, below.
-    for &i in order.iter().rev() {
-        contents.of(commits[i].tree, 0);
-    }
-    let mut occurrences: Vec<Option<Occurrence>> = vec![];
-    for (position, &i) in order.iter().enumerate() {
-        let placed = contents.of(commits[i].tree, 0);
-        occurrences.resize(contents.places.len(), None);
-        for &place in placed.iter() {
-            match &mut occurrences[place as usize] {
-                Some(o) => o.commits += 1,
-                none => {
-                    *none = Some(Occurrence {
-                        first: position,
-                        commits: 1,
-                    })
-                }
-            }
-        }
-    }
-    let mut seen: HashMap<(u32, Rc<[u8]>), Occurrence> = HashMap::new();
-    for (place, occurrence) in occurrences.iter().enumerate() {
-        if let Some(occurrence) = occurrence {
-            let (blob, path) = contents.resolve(place as u32);
-            seen.insert((blob, Rc::from(&path[..])), *occurrence);
-        }
-    }
-    let mut objects = contents.objects;
-
     // Merge the versions of a path that carry the same secret: the first
     // one introduced it; every commit that has any of them carries it (a
     // commit has one blob per path, so the counts add up).
@@ -1492,7 +1510,7 @@ fn attribute(
         let commit = commits[order[group.first]].id;
         let info = infos
             .entry(group.first)
-            .or_insert_with(|| commit_info(ctx, &mut objects, commit, &mut buf));
+            .or_insert_with(|| commit_info(ctx, objects, commit, &mut buf));
         let hit = &hits[group.blob as usize];
         for f in &hit.findings {
             if f.rule_id == *rule && f.fingerprint == *fingerprint {
@@ -1515,7 +1533,7 @@ fn attribute(
     // Blobs whose commit could not be told (a tree became unreadable
     // between the walks): still reported, at the path where they were met.
     for (hit, placed) in hits.iter().zip(placed) {
-        if !placed {
+        if unplaced && !placed {
             for f in &hit.findings {
                 out.push((
                     usize::MAX,
@@ -1557,13 +1575,156 @@ enum Place {
     Under { name: u32, place: u32 },
 }
 
+/// Where blobs sit in a history ([`HistoryScan::locate`]).
+#[derive(Default)]
+struct Located {
+    /// (blob, as an index into the hits, and path) -> its first commit and
+    /// count.
+    occurrences: HashMap<(u32, BString), Occurrence>,
+    /// Reachable blobs that were not scanned, each with one place it sits.
+    unscanned: Vec<Job>,
+    /// Trees that could not be read.
+    errors: Vec<GitError>,
+}
+
+impl HistoryScan {
+    /// Walks the trees of every commit to find, for each blob of `hits`
+    /// and each path it sits at, the first commit in history order and the
+    /// number of commits that carry it there. With `scanned` (the blobs
+    /// scanned so far), also lists the reachable blobs not among them and
+    /// reports the trees that cannot be read.
+    ///
+    /// The history is cut into runs of consecutive commits that the
+    /// threads take newest first and walk newest commit first (so each
+    /// tree's delta base was decoded just before, see [`Objects`]). Each
+    /// thread memoises what it finds under each tree id, so it reads a
+    /// tree once however many commits share it; a tree is read again only
+    /// by another thread, about once per thread for the trees the runs
+    /// share.
+    fn locate(
+        &self,
+        ctx: &Ctx,
+        packs: &Packs,
+        (commits, order): (&[Node], &[usize]),
+        hits: &[BlobHits],
+        scanned: Option<&HashSet>,
+    ) -> Located {
+        let wanted: gix::hashtable::HashMap<ObjectId, u32> = hits
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.id, i as u32))
+            .collect();
+        let threads = self.threads.min(order.len()).max(1);
+        // More runs than threads, so that threads that drew small trees
+        // take more runs.
+        let runs = if threads == 1 { 1 } else { threads * 4 };
+        let run_len = order.len().div_ceil(runs).max(1);
+        let next = AtomicUsize::new(0);
+        let parts: Vec<(Located, Vec<(usize, Job)>)> = thread::scope(|s| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(|| {
+                        let repo = ctx.sync.to_thread_local();
+                        let mut contents =
+                            Contents::new(ctx, Objects::new(&repo, packs), &wanted, scanned);
+                        let mut occurrences: Vec<Option<Occurrence>> = vec![];
+                        loop {
+                            let run = next.fetch_add(1, Ordering::Relaxed);
+                            let end = order.len().saturating_sub(run * run_len);
+                            if end == 0 {
+                                break;
+                            }
+                            for position in (end.saturating_sub(run_len)..end).rev() {
+                                let c = &commits[order[position]];
+                                let placed =
+                                    contents.of(c.tree, BStr::new(""), (position, c.id), 0);
+                                occurrences.resize(contents.places.len(), None);
+                                for &place in placed.iter() {
+                                    match &mut occurrences[place as usize] {
+                                        Some(o) => {
+                                            o.first = o.first.min(position);
+                                            o.commits += 1;
+                                        }
+                                        none => {
+                                            *none = Some(Occurrence {
+                                                first: position,
+                                                commits: 1,
+                                            })
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        // Paths are built once per place, here.
+                        let mut located = Located::default();
+                        for (place, o) in occurrences.iter().enumerate() {
+                            if let Some(o) = o {
+                                located
+                                    .occurrences
+                                    .insert(contents.resolve(place as u32), *o);
+                            }
+                        }
+                        located.errors = std::mem::take(&mut contents.errors);
+                        (located, std::mem::take(&mut contents.unscanned))
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        });
+
+        let mut out = Located::default();
+        let mut unscanned = vec![];
+        for (part, jobs) in parts {
+            for (key, o) in part.occurrences {
+                out.occurrences
+                    .entry(key)
+                    .and_modify(|had| {
+                        had.first = had.first.min(o.first);
+                        had.commits += o.commits;
+                    })
+                    .or_insert(o);
+            }
+            out.errors.extend(part.errors);
+            unscanned.extend(jobs);
+        }
+        // Threads met some blobs and trees alike: one job and one error
+        // each, in a stable order (naming the oldest commit met).
+        unscanned.sort_by_key(|(position, job)| (job.id, *position));
+        unscanned.dedup_by_key(|(_, job)| job.id);
+        out.unscanned = unscanned.into_iter().map(|(_, job)| job).collect();
+        out.errors.sort_by_key(|e| match e {
+            GitError::Object { id, .. } | GitError::TooDeep { id, .. } => Some(*id),
+            _ => None,
+        });
+        out.errors.dedup_by(|a, b| match (&*a, &*b) {
+            (GitError::Object { id: x, .. }, GitError::Object { id: y, .. })
+            | (GitError::TooDeep { id: x, .. }, GitError::TooDeep { id: y, .. }) => x == y,
+            _ => false,
+        });
+        out
+    }
+}
+
 /// The wanted blobs under each tree, as interned places (so a path is
 /// built from integers, not strings, however many trees share it);
-/// memoised per tree id.
+/// memoised per tree id. With the scanned blobs, it also lists the blobs
+/// it meets that were not scanned, and reports trees it cannot read.
 struct Contents<'a> {
+    ctx: &'a Ctx,
     objects: Objects<'a>,
     wanted: &'a gix::hashtable::HashMap<ObjectId, u32>,
+    scanned: Option<&'a HashSet>,
+    /// Blobs met that are neither wanted nor scanned, with the position of
+    /// the commit they were met in.
+    unscanned: Vec<(usize, Job)>,
+    listed: HashSet,
+    errors: Vec<GitError>,
     memo: gix::hashtable::HashMap<ObjectId, Placed>,
+    /// The value of every tree without wanted blobs (no allocation each).
+    nothing: Placed,
     names: HashMap<BString, u32>,
     name_list: Vec<BString>,
     places: Vec<Place>,
@@ -1571,7 +1732,31 @@ struct Contents<'a> {
     buf: Vec<u8>,
 }
 
-impl Contents<'_> {
+impl<'a> Contents<'a> {
+    fn new(
+        ctx: &'a Ctx,
+        objects: Objects<'a>,
+        wanted: &'a gix::hashtable::HashMap<ObjectId, u32>,
+        scanned: Option<&'a HashSet>,
+    ) -> Contents<'a> {
+        Contents {
+            ctx,
+            objects,
+            wanted,
+            scanned,
+            unscanned: vec![],
+            listed: HashSet::default(),
+            errors: vec![],
+            memo: Default::default(),
+            nothing: Rc::from(vec![]),
+            names: HashMap::new(),
+            name_list: vec![],
+            places: vec![],
+            place_ids: HashMap::new(),
+            buf: vec![],
+        }
+    }
+
     fn name(&mut self, name: &BStr) -> u32 {
         if let Some(&id) = self.names.get(name) {
             return id;
@@ -1610,45 +1795,121 @@ impl Contents<'_> {
         }
     }
 
-    fn of(&mut self, tree: ObjectId, depth: usize) -> Placed {
+    /// The wanted blobs under `tree`, which sits at `prefix` in `commit`
+    /// (its position and id, for messages and the unscanned list).
+    fn of(
+        &mut self,
+        tree: ObjectId,
+        prefix: &BStr,
+        commit: (usize, ObjectId),
+        depth: usize,
+    ) -> Placed {
         if let Some(found) = self.memo.get(&tree) {
             return found.clone();
         }
-        let mut found: Vec<u32> = vec![];
-        // The first walk reported unreadable or too deep trees already.
-        if depth <= MAX_DEPTH {
-            let mut subtrees = vec![];
-            let mut blobs = vec![];
-            if let Ok(Some(data)) = self.objects.try_find(&tree, &mut self.buf) {
-                if data.kind == Kind::Tree {
-                    for entry in gix::objs::TreeRefIter::from_bytes(data.data) {
-                        let Ok(entry) = entry else { break };
+        let report = self.scanned.is_some();
+        let mut subtrees = vec![];
+        let mut blobs = vec![];
+        // Built only on error: this runs once per tree.
+        let place = || match prefix.is_empty() {
+            true => format!(" (root of commit {})", commit.1),
+            false => format!(" (at {} in commit {})", path_text(prefix), commit.1),
+        };
+        if depth > MAX_DEPTH {
+            if report {
+                self.errors.push(GitError::TooDeep {
+                    repo: self.ctx.name.clone(),
+                    id: tree,
+                    path: path_text(prefix),
+                    limit: MAX_DEPTH,
+                });
+            }
+        } else {
+            match find(
+                self.ctx,
+                &mut self.objects,
+                tree,
+                Kind::Tree,
+                "",
+                &mut self.buf,
+            ) {
+                Err(mut e) => {
+                    if report {
+                        if let GitError::Object { place: p, .. } = &mut e {
+                            *p = place();
+                        }
+                        self.errors.push(e);
+                    }
+                }
+                Ok(data) => {
+                    for entry in gix::objs::TreeRefIter::from_bytes(data) {
+                        let entry = match entry {
+                            Ok(e) => e,
+                            Err(e) => {
+                                if report {
+                                    self.errors.push(GitError::Object {
+                                        repo: self.ctx.name.clone(),
+                                        kind: "tree",
+                                        id: tree,
+                                        place: place(),
+                                        source: Box::new(e),
+                                    });
+                                }
+                                break;
+                            }
+                        };
                         if entry.mode.is_tree() {
                             subtrees.push((entry.filename.to_owned(), entry.oid.to_owned()));
                         } else if entry.mode.is_blob_or_symlink() {
                             if let Some(&blob) = self.wanted.get(entry.oid) {
                                 blobs.push((entry.filename.to_owned(), blob));
+                            } else if let Some(scanned) = self.scanned {
+                                if !scanned.contains(entry.oid)
+                                    && self.listed.insert(entry.oid.to_owned())
+                                {
+                                    self.unscanned.push((
+                                        commit.0,
+                                        Job {
+                                            id: entry.oid.to_owned(),
+                                            path: join(prefix, entry.filename),
+                                            commit: Some(commit.1),
+                                        },
+                                    ));
+                                }
                             }
                         }
+                        // Submodule entries (commits of another
+                        // repository) are not here to read.
                     }
                 }
             }
-            for (name, blob) in blobs {
-                let name = self.name(name.as_bstr());
-                found.push(self.place(Place::Blob { name, blob }));
+        }
+        let mut found: Vec<u32> = vec![];
+        for (name, blob) in blobs {
+            let name = self.name(name.as_bstr());
+            found.push(self.place(Place::Blob { name, blob }));
+        }
+        for (name, id) in subtrees {
+            let inner = match self.memo.get(&id) {
+                Some(inner) => inner.clone(),
+                None => {
+                    let path = join(prefix, name.as_bstr());
+                    self.of(id, path.as_bstr(), commit, depth + 1)
+                }
+            };
+            if inner.is_empty() {
+                continue;
             }
-            for (name, id) in subtrees {
-                let inner = self.of(id, depth + 1);
-                if inner.is_empty() {
-                    continue;
-                }
-                let name = self.name(name.as_bstr());
-                for &place in inner.iter() {
-                    found.push(self.place(Place::Under { name, place }));
-                }
+            let name = self.name(name.as_bstr());
+            for &place in inner.iter() {
+                found.push(self.place(Place::Under { name, place }));
             }
         }
-        let found: Placed = found.into();
+        let found = if found.is_empty() {
+            self.nothing.clone()
+        } else {
+            Placed::from(found)
+        };
         self.memo.insert(tree, found.clone());
         found
     }

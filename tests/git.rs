@@ -651,7 +651,35 @@ fn deltified_trees_give_the_same_report_as_loose_objects() {
         .filter(|l| l.split_whitespace().count() == 7)
         .count();
     assert!(tree_deltas > 50, "trees were not deltified:\n{listing}");
-    assert_eq!(scan(&repo, &[]), (loose_code, loose));
+    assert_eq!(scan(&repo, &[]), (loose_code, loose.clone()));
+    // The walk's threads take runs of commits in any order: the report is
+    // the same with one thread or several.
+    assert_eq!(scan(&repo, &["-j", "1"]), (loose_code, loose.clone()));
+    assert_eq!(scan(&repo, &["-j", "3"]), (loose_code, loose.clone()));
+
+    // A key in a loose commit on top of the packed history: read one by
+    // one, then placed at its commit.
+    let key = github_pat(199);
+    files.insert("late.env".into(), format!("K={key}\n"));
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_str()))
+        .collect();
+    let late = repo.commit("main", "Bob", &refs, &parent);
+    let (code, records) = scan(&repo, &["-j", "2"]);
+    assert_eq!(code, 1);
+    assert_eq!(records.len(), 11, "{records:#?}");
+    let r = records.last().unwrap();
+    assert_eq!(
+        (r["path"].as_str(), commit_of(r)),
+        (Some("late.env"), late.to_string())
+    );
+    // The rest are where they were (with one more commit carrying those
+    // still there).
+    let place = |r: &Value| (r["path"].clone(), commit_of(r));
+    let before: Vec<_> = loose.iter().map(place).collect();
+    let after: Vec<_> = records[..10].iter().map(place).collect();
+    assert_eq!(after, before);
 }
 
 /// `secretscan git ARGS…` run in `cwd`.
@@ -844,4 +872,106 @@ fn output_threads_and_fingerprint_key_work_as_in_scan() {
     );
     let scanned: Value = serde_json::from_str(scan.stdout.lines().next().unwrap()).unwrap();
     assert_eq!(first["fingerprint"], scanned["fingerprint"]);
+}
+
+#[test]
+fn an_unreadable_or_too_deep_tree_is_named_and_the_rest_is_still_scanned() {
+    let mut repo = Repo::new();
+    let good = format!("A={}\n", github_pat(41));
+    let hidden = format!("B={}\n", github_pat(42));
+    let c = repo.commit(
+        "main",
+        "Ann",
+        &[("good.env", &good), ("sub/hidden.env", &hidden)],
+        &[],
+    );
+    // Garble the loose tree of `sub`.
+    let sub = repo.tree(&[("hidden.env", &hidden)]).to_string();
+    let object = repo
+        .path()
+        .join(".git/objects")
+        .join(&sub[..2])
+        .join(&sub[2..]);
+    let mut perms = fs::metadata(&object).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    fs::set_permissions(&object, perms).unwrap();
+    fs::write(&object, b"this is not zlib data").unwrap();
+    let path = repo.path().to_str().unwrap();
+    let run = run(&["git", path, "--format", "jsonl"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains(&format!(
+            "{path}: cannot read tree {sub} (at sub in commit {c})"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.stderr.matches("cannot read").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    assert_eq!(paths(&run.stdout), ["good.env"]);
+
+    // 600 nested directories: refused below the limit, on any thread,
+    // without exhausting a stack; the file beside them is still found.
+    let repo = Repo::new();
+    let mut inner = repo.tree(&[("deep.env", &hidden)]);
+    for _ in 0..600 {
+        let tree = gix::objs::Tree {
+            entries: vec![gix::objs::tree::Entry {
+                mode: gix::objs::tree::EntryKind::Tree.into(),
+                filename: "d".into(),
+                oid: inner,
+            }],
+        };
+        inner = repo.repo.write_object(&tree).unwrap().detach();
+    }
+    let file = repo.blob(&good);
+    let mut entries = vec![
+        gix::objs::tree::Entry {
+            mode: gix::objs::tree::EntryKind::Blob.into(),
+            filename: "good.env".into(),
+            oid: file,
+        },
+        gix::objs::tree::Entry {
+            mode: gix::objs::tree::EntryKind::Tree.into(),
+            filename: "d".into(),
+            oid: inner,
+        },
+    ];
+    entries.sort();
+    let root = repo
+        .repo
+        .write_object(&gix::objs::Tree { entries })
+        .unwrap()
+        .detach();
+    let sig = gix::actor::Signature {
+        name: "Ann".into(),
+        email: "ann@example.com".into(),
+        time: gix::date::Time::new(1_700_000_000, 0),
+    };
+    let mut t1 = gix::date::parse::TimeBuf::default();
+    let mut t2 = gix::date::parse::TimeBuf::default();
+    repo.repo
+        .commit_as(
+            sig.to_ref(&mut t1),
+            sig.to_ref(&mut t2),
+            "refs/heads/main",
+            "deep",
+            root,
+            Vec::<ObjectId>::new(),
+        )
+        .unwrap();
+    let path = repo.path().to_str().unwrap();
+    let run = self::run(&["git", path, "--format", "jsonl", "-j", "2"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("nests deeper than 512 levels"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(paths(&run.stdout), ["good.env"]);
 }
