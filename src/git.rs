@@ -269,6 +269,12 @@ pub struct HistoryScan {
     threads: usize,
 }
 
+/// A branch is scanned by decoding every pack whole when its commits
+/// times this are at least the packs' objects (commits are about a fifth of
+/// a history's objects, so: when it has a fair share of the history).
+/// Smaller branches list their blobs with a walk first.
+const SMALL_BRANCH: usize = 16;
+
 /// Trees nested deeper than this are refused (real checkouts stay far
 /// below; it keeps a crafted repository from exhausting the stack).
 const MAX_DEPTH: usize = 512;
@@ -372,24 +378,31 @@ impl HistoryScan {
         // of the trees then places the blobs with findings and finds the
         // reachable blobs that no pack holds. A range lists its few blobs
         // with a walk first, then reads them.
-        let whole = matches!(revisions, Revisions::All | Revisions::Branch(_));
+        let maybe_whole = matches!(revisions, Revisions::All | Revisions::Branch(_));
         let (plan, early) = thread::scope(|s| {
             let early =
-                whole.then(|| s.spawn(|| self.traverse_packs(&packs, None, progress, &stop)));
-            let plan = self.plan(ctx, repo, &packs, revisions, !whole, progress);
-            if plan.is_err() {
+                maybe_whole.then(|| s.spawn(|| self.traverse_packs(&packs, None, progress, &stop)));
+            let plan = self.plan(ctx, repo, &packs, revisions, progress);
+            let whole = match (revisions, &plan) {
+                (Revisions::All, Ok(_)) => true,
+                // A small branch (an orphan `gh-pages`, a new project in
+                // an old repository) holds few of the packs' blobs:
+                // listing them first costs less than decoding every pack.
+                (Revisions::Branch(_), Ok(plan)) => {
+                    plan.commits.len() * SMALL_BRANCH >= packs.objects()
+                }
+                _ => false,
+            };
+            if !whole {
                 stop.store(true, Ordering::Relaxed);
             }
             let early = early.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
-            (plan, early)
+            (plan, early.filter(|_| whole))
         });
-        let Plan {
-            commits,
-            order,
-            jobs,
-            mut errors,
-        } = plan?;
-        let history = (&commits[..], &order[..]);
+        let mut plan = plan?;
+        let mut errors = std::mem::take(&mut plan.errors);
+        let history = (&plan.commits[..], &plan.order[..]);
+        let whole = early.is_some();
 
         let (hits, located) = match early {
             Some((mut hits, scanned)) => {
@@ -418,6 +431,8 @@ impl HistoryScan {
                 (hits, located)
             }
             None => {
+                let jobs = self.list_blobs(ctx, repo, &packs, &plan, &mut errors);
+                let stop = AtomicBool::new(false);
                 let wanted: gix::hashtable::HashMap<ObjectId, usize> =
                     jobs.iter().enumerate().map(|(i, j)| (j.id, i)).collect();
                 let (mut hits, scanned) =
@@ -468,20 +483,18 @@ impl HistoryScan {
         Ok(History {
             findings,
             errors,
-            commits: commits.len(),
+            commits: plan.commits.len(),
             blobs,
         })
     }
 
-    /// Reads the commits to scan and puts them in history order; with
-    /// `walk`, walks their trees for the blobs to scan.
+    /// Reads the commits to scan and puts them in history order.
     fn plan(
         &self,
         ctx: &Ctx,
         repo: &gix::Repository,
         packs: &Packs,
         revisions: &Revisions,
-        walk: bool,
         progress: &Progress,
     ) -> Result<Plan, GitError> {
         let mut errors = vec![];
@@ -542,31 +555,41 @@ impl HistoryScan {
         let commits = graph.nodes;
         let order = history_order(&commits);
 
-        let mut jobs = vec![];
-        if !walk {
-            return Ok(Plan {
-                commits,
-                order,
-                jobs,
-                errors,
-            });
-        }
-        let mut walker = Walker::new(objects);
-        for n in &hidden.nodes {
-            if graph.boundary.contains(&n.id) {
-                walker.walk(ctx, n.tree, None, &mut |_| {}, &mut errors);
-            }
-        }
-        for &i in order.iter().rev() {
-            let c = &commits[i];
-            walker.walk(ctx, c.tree, Some(c.id), &mut |j| jobs.push(j), &mut errors);
-        }
+        let boundary = hidden
+            .nodes
+            .iter()
+            .filter(|n| graph.boundary.contains(&n.id))
+            .map(|n| n.tree)
+            .collect();
         Ok(Plan {
             commits,
             order,
-            jobs,
+            boundary,
             errors,
         })
+    }
+
+    /// Walks the trees of the commits to scan, newest first, after those
+    /// of the commits just outside (whose blobs are not listed), and lists
+    /// each blob the first time it meets it.
+    fn list_blobs(
+        &self,
+        ctx: &Ctx,
+        repo: &gix::Repository,
+        packs: &Packs,
+        plan: &Plan,
+        errors: &mut Vec<GitError>,
+    ) -> Vec<Job> {
+        let mut jobs = vec![];
+        let mut walker = Walker::new(Objects::new(repo, packs));
+        for &tree in &plan.boundary {
+            walker.walk(ctx, tree, None, &mut |_| {}, errors);
+        }
+        for &i in plan.order.iter().rev() {
+            let c = &plan.commits[i];
+            walker.walk(ctx, c.tree, Some(c.id), &mut |j| jobs.push(j), errors);
+        }
+        jobs
     }
 
     fn staged(
@@ -911,13 +934,14 @@ struct Ctx {
     sync: gix::ThreadSafeRepository,
 }
 
-/// What to scan: the commits in history order and the distinct blobs of
-/// their trees.
+/// What to scan: the commits in history order.
 struct Plan {
     commits: Vec<Node>,
     /// Indices into `commits`.
     order: Vec<usize>,
-    jobs: Vec<Job>,
+    /// The trees of the commits just outside a range, whose blobs the
+    /// range does not add.
+    boundary: Vec<ObjectId>,
     errors: Vec<GitError>,
 }
 
@@ -945,6 +969,14 @@ struct Packs {
 }
 
 impl Packs {
+    /// The number of objects in all the packs.
+    fn objects(&self) -> usize {
+        self.list
+            .iter()
+            .map(|(index, _)| index.num_objects() as usize)
+            .sum()
+    }
+
     /// Opens the packs in name order. A pack that cannot be opened is left
     /// out: its objects are read through the object database, whose errors
     /// name the object.

@@ -116,6 +116,20 @@ impl Repo {
             .detach()
     }
 
+    /// Overwrites the loose object `id` with bytes that are not zlib data.
+    fn garble_loose(&self, id: &str) {
+        let object = self
+            .path()
+            .join(".git/objects")
+            .join(&id[..2])
+            .join(&id[2..]);
+        let mut perms = fs::metadata(&object).unwrap().permissions();
+        #[allow(clippy::permissions_set_readonly_false)]
+        perms.set_readonly(false);
+        fs::set_permissions(&object, perms).unwrap();
+        fs::write(&object, b"this is not zlib data").unwrap();
+    }
+
     /// Stages exactly `files` (the index is replaced).
     fn stage(&self, files: &[(&str, &str)]) {
         use gix::index::entry::{Flags, Mode, Stat};
@@ -450,16 +464,7 @@ fn a_corrupt_object_is_named_and_the_rest_is_still_scanned() {
         &[],
     );
     let id = repo.blob(&bad).to_string();
-    let object = repo
-        .path()
-        .join(".git/objects")
-        .join(&id[..2])
-        .join(&id[2..]);
-    let mut perms = fs::metadata(&object).unwrap().permissions();
-    #[allow(clippy::permissions_set_readonly_false)]
-    perms.set_readonly(false);
-    fs::set_permissions(&object, perms).unwrap();
-    fs::write(&object, b"this is not zlib data").unwrap();
+    repo.garble_loose(&id);
 
     let path = repo.path().to_str().unwrap();
     let run = run(&["git", path, "--format", "jsonl"]);
@@ -680,6 +685,27 @@ fn deltified_trees_give_the_same_report_as_loose_objects() {
     let before: Vec<_> = loose.iter().map(place).collect();
     let after: Vec<_> = records[..10].iter().map(place).collect();
     assert_eq!(after, before);
+
+    // A one-commit orphan branch in this packed repository lists its few
+    // blobs first instead of decoding the packs; the long branch decodes
+    // them. Each reports its own keys only.
+    let orphan_key = github_pat(200);
+    let pages = repo.commit(
+        "gh-pages",
+        "Cid",
+        &[("index.html", &format!("<!-- {orphan_key} -->\n"))],
+        &[],
+    );
+    let (code, records) = scan(&repo, &["--branch", "gh-pages"]);
+    assert_eq!(code, 1);
+    assert_eq!(records.len(), 1, "{records:#?}");
+    assert_eq!(
+        (records[0]["path"].as_str(), commit_of(&records[0])),
+        (Some("index.html"), pages.to_string())
+    );
+    let (_, on_main) = scan(&repo, &["--branch", "main"]);
+    assert_eq!(on_main.len(), 11);
+    assert!(on_main.iter().all(|r| r["path"] != "index.html"));
 }
 
 /// `secretscan git ARGS…` run in `cwd`.
@@ -887,16 +913,7 @@ fn an_unreadable_or_too_deep_tree_is_named_and_the_rest_is_still_scanned() {
     );
     // Garble the loose tree of `sub`.
     let sub = repo.tree(&[("hidden.env", &hidden)]).to_string();
-    let object = repo
-        .path()
-        .join(".git/objects")
-        .join(&sub[..2])
-        .join(&sub[2..]);
-    let mut perms = fs::metadata(&object).unwrap().permissions();
-    #[allow(clippy::permissions_set_readonly_false)]
-    perms.set_readonly(false);
-    fs::set_permissions(&object, perms).unwrap();
-    fs::write(&object, b"this is not zlib data").unwrap();
+    repo.garble_loose(&sub);
     let path = repo.path().to_str().unwrap();
     let run = run(&["git", path, "--format", "jsonl"]);
     assert_eq!(run.code, 2);

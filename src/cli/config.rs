@@ -170,6 +170,8 @@ impl Config {
                     project,
                     baseline,
                     write_baseline,
+                    output,
+                    threads,
                 } = ProjectSetup::load(&cwd, &start, &a.project)?;
                 let settings = &project.settings;
                 let archives = (!a.no_archives && settings.archives != Some(false)).then(|| {
@@ -199,18 +201,15 @@ impl Config {
                     inputs,
                     format: a.format.into(),
                     show_secrets: a.show_secrets,
-                    min_confidence: a
-                        .min_confidence
-                        .or(settings.min_confidence)
-                        .unwrap_or(Confidence::Medium),
+                    min_confidence: settings.min_confidence(a.min_confidence),
                     inline_allow: !a.no_inline_allow,
                     live,
                     find_only,
                     skip_expired: a.skip_expired,
                     summary: a.summary || std::io::IsTerminal::is_terminal(&std::io::stdout()),
-                    output: a.project.output.filter(|p| p.as_os_str() != "-"),
+                    output,
                     archives,
-                    threads: a.project.threads.map(|n| n as usize).or(settings.threads),
+                    threads,
                     baseline,
                     write_baseline,
                     ignore: project.ignore,
@@ -248,6 +247,8 @@ impl Config {
                     project,
                     baseline,
                     write_baseline,
+                    output,
+                    threads,
                 } = ProjectSetup::load(&cwd, &a.repo, &a.project)?;
                 let settings = &project.settings;
                 Config::Git(GitConfig {
@@ -263,13 +264,10 @@ impl Config {
                     repo: a.repo,
                     format: a.format.into(),
                     show_secrets: a.show_secrets,
-                    min_confidence: a
-                        .min_confidence
-                        .or(settings.min_confidence)
-                        .unwrap_or(Confidence::Medium),
+                    min_confidence: settings.min_confidence(a.min_confidence),
                     inline_allow: !a.no_inline_allow,
-                    output: a.project.output.filter(|p| p.as_os_str() != "-"),
-                    threads: a.project.threads.map(|n| n as usize).or(settings.threads),
+                    output,
+                    threads,
                     baseline,
                     write_baseline,
                     ignore: project.ignore,
@@ -324,6 +322,11 @@ struct ProjectSetup {
     project: Project,
     baseline: Option<Baseline>,
     write_baseline: Option<(PathBuf, Baseline)>,
+    /// The report file; `None` is stdout.
+    output: Option<PathBuf>,
+    /// Scanning threads (the flag, else the config); `None` is one per
+    /// core.
+    threads: Option<usize>,
 }
 
 impl ProjectSetup {
@@ -349,10 +352,13 @@ impl ProjectSetup {
             }
             None => None,
         };
+        let threads = a.threads.map(|n| n as usize).or(project.settings.threads);
         Ok(ProjectSetup {
             project,
             baseline,
             write_baseline,
+            output: a.output.clone().filter(|p| p.as_os_str() != "-"),
+            threads,
         })
     }
 }

@@ -82,6 +82,13 @@ pub struct Settings {
     pub rules_toml: Option<String>,
 }
 
+impl Settings {
+    /// The report threshold: the flag, else the config's, else medium.
+    pub fn min_confidence(&self, flag: Option<Confidence>) -> Confidence {
+        flag.or(self.min_confidence).unwrap_or(Confidence::Medium)
+    }
+}
+
 /// What the project says is not to be scanned or reported.
 #[derive(Clone, Debug)]
 pub struct Ignore {
