@@ -16,8 +16,8 @@
 //!
 //! # How
 //!
-//! Every reference, or one branch (nearly every blob in the packs is
-//! wanted):
+//! Every reference, or a branch or range with a fair share of the history
+//! (nearly every blob in the packs is wanted):
 //!
 //! 1. Every blob in the repository's packs is decompressed and scanned on
 //!    all threads, each distinct blob once. Packs are decoded whole, front
@@ -43,12 +43,13 @@
 //! being inflated from the root for every tree (which took two thirds of
 //! the time on git.git's history).
 //!
-//! A range (`--since-commit`, `A..B`) adds few blobs: one thread first
-//! walks the trees of the range's commits, after those of the commits just
-//! outside it (without scanning them), to list the blobs the range adds;
-//! those are read, from packs decoded whole when they are a fair share of
-//! a pack and one by one otherwise, and scanned; then the walk above
-//! places the ones with findings.
+//! A range (`--since-commit`, `A..B`) reports only the blobs it adds: not
+//! those in the trees of the commits just outside it. A small branch or
+//! range (a push, an orphan `gh-pages`) adds few blobs: one thread first
+//! walks the trees of its commits, after those of the commits just outside
+//! it, to list the blobs it adds; those are read, from packs decoded whole
+//! when they are a fair share of a pack and one by one otherwise, and
+//! scanned; then the walk above places the ones with findings.
 //!
 //! A finding is reported once per rule, secret (fingerprint) and path: at
 //! the commit that first put that secret at that path, with the number of
@@ -379,33 +380,58 @@ impl HistoryScan {
         // reachable blobs that no pack holds. A range lists its few blobs
         // with a walk first, then reads them.
         let maybe_whole = matches!(revisions, Revisions::All | Revisions::Branch(_));
-        let (plan, early) = thread::scope(|s| {
+        let plan = thread::scope(|s| {
             let early =
                 maybe_whole.then(|| s.spawn(|| self.traverse_packs(&packs, None, progress, &stop)));
             let plan = self.plan(ctx, repo, &packs, revisions, progress);
             let whole = match (revisions, &plan) {
                 (Revisions::All, Ok(_)) => true,
-                // A small branch (an orphan `gh-pages`, a new project in
-                // an old repository) holds few of the packs' blobs:
-                // listing them first costs less than decoding every pack.
-                (Revisions::Branch(_), Ok(plan)) => {
-                    plan.commits.len() * SMALL_BRANCH >= packs.objects()
-                }
-                _ => false,
+                // A small branch or range (an orphan `gh-pages`, a push)
+                // holds few of the packs' blobs: listing them first costs
+                // less than decoding every pack.
+                (_, Ok(plan)) => plan.commits.len() * SMALL_BRANCH >= packs.objects(),
+                (_, Err(_)) => false,
             };
             if !whole {
                 stop.store(true, Ordering::Relaxed);
             }
             let early = early.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
-            (plan, early.filter(|_| whole))
+            (plan, whole, early.filter(|_| whole))
         });
+        let (plan, whole, early) = plan;
         let mut plan = plan?;
         let mut errors = std::mem::take(&mut plan.errors);
         let history = (&plan.commits[..], &plan.order[..]);
-        let whole = early.is_some();
+        // A large range: its packs are decoded whole now (it was not
+        // worth starting before its size was known).
+        let early = match early {
+            None if whole => {
+                Some(self.traverse_packs(&packs, None, progress, &AtomicBool::new(false)))
+            }
+            early => early,
+        };
 
         let (hits, located) = match early {
-            Some((mut hits, scanned)) => {
+            Some((mut hits, mut scanned)) => {
+                if !plan.boundary.is_empty() {
+                    // The blobs of the commits just outside a range are
+                    // not the range's: counted as scanned, never reported.
+                    let mut outside = HashSet::default();
+                    let mut walker = Walker::new(Objects::new(repo, &packs));
+                    for &tree in &plan.boundary {
+                        walker.walk(
+                            ctx,
+                            tree,
+                            None,
+                            &mut |j| {
+                                outside.insert(j.id);
+                            },
+                            &mut errors,
+                        );
+                    }
+                    hits.retain(|h| !outside.contains(&h.id));
+                    scanned.extend(outside);
+                }
                 // Threads found them in any order; ties in attribution
                 // are broken by index.
                 hits.sort_by_key(|h| h.id);
@@ -571,7 +597,8 @@ impl HistoryScan {
 
     /// Walks the trees of the commits to scan, newest first, after those
     /// of the commits just outside (whose blobs are not listed), and lists
-    /// each blob the first time it meets it.
+    /// each blob the first time it meets it (on one thread: for the few
+    /// commits of a small branch or range).
     fn list_blobs(
         &self,
         ctx: &Ctx,

@@ -596,6 +596,7 @@ fn deltified_trees_give_the_same_report_as_loose_objects() {
             );
         }
     }
+    let mut ids = vec![];
     for i in 0..60u64 {
         // Each commit edits one file, so every directory on its path gets
         // a new tree that differs from the last by one entry.
@@ -618,9 +619,19 @@ fn deltified_trees_give_the_same_report_as_loose_objects() {
             .map(|(p, c)| (p.as_str(), c.as_str()))
             .collect();
         let c = repo.commit("main", "Ann", &refs, &parent);
+        ids.push(c.to_string());
         parent = vec![c];
     }
     let (loose_code, loose) = scan(&repo, &[]);
+    // Ranges: once packed, a push-sized one lists its blobs with a walk
+    // first, a large one decodes the packs; both report what the loose
+    // objects give.
+    let push = format!("{}..{}", ids[54], ids[59]);
+    let since = ["--since-commit", ids[20].as_str()];
+    let loose_push = scan(&repo, &["--range", &push]);
+    let loose_since = scan(&repo, &since);
+    assert_eq!(loose_push.1.len(), 2, "{:#?}", loose_push.1);
+    assert_eq!(loose_since.1.len(), 6, "{:#?}", loose_since.1);
     assert_eq!(loose_code, 1);
     // Five keys, each in its file and in a copy.
     assert_eq!(loose.len(), 10, "{loose:#?}");
@@ -661,6 +672,8 @@ fn deltified_trees_give_the_same_report_as_loose_objects() {
     // the same with one thread or several.
     assert_eq!(scan(&repo, &["-j", "1"]), (loose_code, loose.clone()));
     assert_eq!(scan(&repo, &["-j", "3"]), (loose_code, loose.clone()));
+    assert_eq!(scan(&repo, &["--range", &push]), loose_push);
+    assert_eq!(scan(&repo, &since), loose_since);
 
     // A key in a loose commit on top of the packed history: read one by
     // one, then placed at its commit.
