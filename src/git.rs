@@ -373,14 +373,16 @@ impl HistoryScan {
     ) -> Result<History, GitError> {
         let packs = Packs::open(repo);
         let stop = AtomicBool::new(false);
-        // Every reference or a whole branch: nearly every blob in the packs
-        // is wanted, so every packed blob is scanned (the packs decoded
-        // whole, on all threads) while the commits are read, and one walk
-        // of the trees then places the blobs with findings and finds the
-        // reachable blobs that no pack holds. A range lists its few blobs
-        // with a walk first, then reads them.
+        // Every reference, or a branch or range with a fair share of the
+        // history: nearly every blob in the packs is wanted, so every
+        // packed blob is scanned (the packs decoded whole, on all threads),
+        // and one walk of the trees then places the blobs with findings
+        // and finds the reachable blobs that no pack holds. For every
+        // reference or a branch, the scan starts while the commits are
+        // read (and stops if the branch turns out small). A small branch
+        // or range lists its few blobs with a walk first, then reads them.
         let maybe_whole = matches!(revisions, Revisions::All | Revisions::Branch(_));
-        let plan = thread::scope(|s| {
+        let (plan, whole, early) = thread::scope(|s| {
             let early =
                 maybe_whole.then(|| s.spawn(|| self.traverse_packs(&packs, None, progress, &stop)));
             let plan = self.plan(ctx, repo, &packs, revisions, progress);
@@ -398,7 +400,6 @@ impl HistoryScan {
             let early = early.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
             (plan, whole, early.filter(|_| whole))
         });
-        let (plan, whole, early) = plan;
         let mut plan = plan?;
         let mut errors = std::mem::take(&mut plan.errors);
         let history = (&plan.commits[..], &plan.order[..]);
