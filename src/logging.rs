@@ -7,7 +7,7 @@
 //!   or up to a flush. This is how `env_logger`, `log4rs`-style appenders and
 //!   `tracing-subscriber`'s fmt layer write: each record in one call. A
 //!   record is redacted whole, so nothing is held back between records.
-//! - [`RedactingMakeWriter`] (feature `tracing-subscriber`) plugs the same
+//! - `RedactingMakeWriter` (feature `tracing-subscriber`) plugs the same
 //!   writer into `tracing_subscriber::fmt().with_writer(..)`: one
 //!   [`RedactingWriter`] per event.
 //!
