@@ -644,7 +644,6 @@ fn stream_stdin(
     progress: &mut Progress,
     write_error: &str,
 ) -> Result<()> {
-    let path = name(&Input::Stdin);
     let mut stream = FilteredStream::new(scanner, filter, capture);
     let mut buf = vec![0u8; READ_SIZE];
     let mut stdin = io::stdin().lock();
@@ -658,9 +657,7 @@ fn stream_stdin(
             Err(e) => {
                 // What the stream holds back may still be a finding.
                 emit(stream.finish(), progress)?;
-                let e = anyhow::Error::new(e).context(format!("{path}: read error"));
-                print_error(&e);
-                progress.errors = true;
+                stdin_read_error(e, progress);
                 return Ok(());
             }
         };
@@ -670,6 +667,13 @@ fn stream_stdin(
     }
     emit(stream.finish(), progress)?;
     Ok(())
+}
+
+/// A read error on stdin, printed after what was found before it.
+fn stdin_read_error(e: io::Error, progress: &mut Progress) {
+    let path = name(&Input::Stdin);
+    print_error(&anyhow::Error::new(e).context(format!("{path}: read error")));
+    progress.errors = true;
 }
 
 /// Reports one batch of stdin's findings and flushes the output; returns
@@ -731,7 +735,6 @@ fn stream_stdin_parallel(
     progress: &mut Progress,
     write_error: &str,
 ) -> Result<()> {
-    let path = name(&Input::Stdin);
     let mut stream = ParallelFiltered::new(scanner, filter, capture);
     // Bounded: the reader waits while the scan is behind.
     let (tx, rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(64);
@@ -770,9 +773,7 @@ fn stream_stdin_parallel(
             Ok(Ok(block)) => block,
             Ok(Err(e)) => {
                 emit(stream.finish(), progress)?;
-                let e = anyhow::Error::new(e).context(format!("{path}: read error"));
-                print_error(&e);
-                progress.errors = true;
+                stdin_read_error(e, progress);
                 return Ok(());
             }
             Err(RecvTimeoutError::Timeout) => {
