@@ -1543,3 +1543,23 @@ negative_examples = ["api_key = q8Zr2LmX0pWv7NcY4tKb9"]
             "rule 'generic-api-key' finds a secret in it",
         ));
 }
+
+/// Stdin that fails to read (here a directory: EISDIR) is an error naming
+/// `<stdin>`, on one thread and on several.
+#[test]
+fn a_stdin_read_error_is_named_and_exits_2() {
+    for threads in ["1", "2"] {
+        let dir = fs::File::open(std::env::temp_dir()).unwrap();
+        let out = StdCommand::new(BIN)
+            .args(["scan", "-j", threads, "-"])
+            .stdin(Stdio::from(dir))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "-j {threads}: {stderr}");
+        assert!(
+            stderr.contains("secretscan: error: <stdin>: read error"),
+            "-j {threads}: {stderr}"
+        );
+    }
+}
