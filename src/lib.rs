@@ -38,39 +38,34 @@
 
 #![deny(missing_docs)]
 
-pub mod archive;
-pub mod baseline;
-pub mod compile;
+// The stages, in the order data flows through them (ARCHITECTURE.md).
+// Dependencies point down this list: a module uses only those above it.
+pub mod engine;
 pub mod error;
-mod finding;
-pub mod git;
-mod guard;
-pub mod known;
-pub mod logging;
-mod matcher;
-pub mod oracle;
-pub mod panic;
-pub mod parallel;
-mod prefilter;
-#[cfg(feature = "python")]
-mod python;
-mod redact;
+pub mod escape;
+pub mod integrations;
 pub mod report;
 pub mod rotation;
 pub mod rules;
-mod scan;
-mod stream;
-pub mod suppress;
-pub mod triage;
-pub mod utf16;
-pub mod validate;
+pub mod sources;
 
+pub use engine::finding::{masked_preview, Finding};
+pub use engine::parallel::ParallelStream;
+pub use engine::redact::RedactWriter;
+pub use engine::scanner::{Marker, RuleShape, Scanner, ScannerBuilder};
+pub use engine::stream::StreamScanner;
 pub use error::{Error, Origin, RuleProblem};
-pub use finding::{masked_preview, Finding, Fingerprint, Fingerprinter};
-pub use guard::{Action, Guard, Policy, PolicyError, StreamRedactor, Verdict};
-pub use known::KnownSecrets;
-pub use parallel::ParallelStream;
-pub use redact::{Marker, RedactWriter};
+pub use integrations::guard::{Action, Guard, Policy, PolicyError, StreamRedactor, Verdict};
+pub use rotation::fingerprint::{Fingerprint, Fingerprinter};
+pub use rotation::known::KnownSecrets;
 pub use rules::{Rotation, Rule, RuleSet};
-pub use scan::{RuleShape, Scanner, ScannerBuilder};
-pub use stream::StreamScanner;
+
+// The flat module paths of 0.1, before the stages had folders: aliases of
+// their new homes, kept for one release. New code should use the paths
+// above (`secretscan::engine::oracle`, `secretscan::sources::git`, ...).
+pub use engine::{compile, oracle, parallel};
+pub use integrations::{logging, panic};
+pub use report::{baseline, suppress};
+pub use rotation::{known, triage};
+pub use rules::validators as validate;
+pub use sources::{archive, git, utf16};

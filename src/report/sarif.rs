@@ -221,7 +221,7 @@ struct Properties<'a> {
     fingerprint: String,
     preview: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    validation: Option<crate::validate::Validation>,
+    validation: Option<crate::rules::validators::Validation>,
     #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<std::borrow::Cow<'a, str>>,
 }

@@ -27,6 +27,7 @@
 
 pub mod check;
 pub mod template;
+pub mod validators;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -64,12 +65,12 @@ pub struct RuleSpec {
     #[serde(default)]
     pub confidence: Confidence,
     /// An offline check of the secret's checksum or structure, by name (see
-    /// [`crate::validate::Check`]). A secret that fails it is no finding; one
+    /// [`crate::rules::validators::Check`]). A secret that fails it is no finding; one
     /// that passes it is reported with confidence `high`.
     #[serde(default)]
     pub validate: Option<String>,
     /// Drop secrets that do not look random: words, identifiers, UUIDs, hex
-    /// digests, version strings (see [`crate::validate::looks_random`]).
+    /// digests, version strings (see [`crate::rules::validators::looks_random`]).
     #[serde(default)]
     pub looks_random: bool,
     /// Ids of rules this rule is more specific than: `rules check` accepts
@@ -178,7 +179,7 @@ pub struct Rule {
     /// Confidence of a finding without offline validation.
     pub confidence: Confidence,
     /// The offline check, if any.
-    pub validate: Option<crate::validate::Check>,
+    pub validate: Option<crate::rules::validators::Check>,
     /// Whether secrets that do not look random are dropped.
     pub looks_random: bool,
     /// Ids of the rules this one is more specific than.
@@ -343,7 +344,7 @@ impl RuleSet {
         let validate = match &spec.validate {
             None => None,
             Some(name) => Some(
-                name.parse::<crate::validate::Check>()
+                name.parse::<crate::rules::validators::Check>()
                     .map_err(|e| fail(RuleProblem::Validator(e)))?,
             ),
         };

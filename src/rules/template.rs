@@ -102,7 +102,7 @@ fn count(body: &str, arg: &str) -> Result<usize, String> {
 
 /// The structured generators (see the module docs); `None` for a plain class.
 fn generate(class: &str, arg: &str, rng: &mut SplitMix64) -> Result<Option<String>, String> {
-    use crate::validate::{base62, bech32_checksum, crc32};
+    use crate::rules::validators::{base62, bech32_checksum, crc32};
     use base64::Engine as _;
     const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     const BECH32: &[u8] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
@@ -213,7 +213,7 @@ mod tests {
 
     #[test]
     fn generators_pass_their_checks() {
-        use crate::validate::Check;
+        use crate::rules::validators::Check;
         let gh = expand("ghp_{{crc32b62:30}}", 3).unwrap();
         assert_eq!(Check::Crc32Base62.run(gh.as_bytes()), Some(true));
         let age = expand("{{BECH32:AGE-SECRET-KEY-:52}}", 3).unwrap();

@@ -39,7 +39,7 @@
 
 use std::io::{self, Write};
 
-use crate::scan::Scanner;
+use crate::engine::scanner::Scanner;
 
 /// A [`Write`] adapter that redacts each record (see the [module
 /// docs](self)) before writing it to the inner sink.
@@ -216,7 +216,10 @@ mod tests {
     /// A GitHub token with a valid checksum, assembled at run time.
     fn token() -> String {
         let e = "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5";
-        let sum = crate::validate::base62(u64::from(crate::validate::crc32(e.as_bytes())), 6);
+        let sum = crate::rules::validators::base62(
+            u64::from(crate::rules::validators::crc32(e.as_bytes())),
+            6,
+        );
         format!("ghp_{e}{sum}")
     }
 

@@ -19,7 +19,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
-use crate::validate::{jwt_claims, jwt_header};
+use crate::rules::validators::{jwt_claims, jwt_header};
 
 /// Lifetime facts about one token. Never holds the token itself; `iss` and
 /// `sub` are claims the token carries in the clear.

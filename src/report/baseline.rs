@@ -144,7 +144,7 @@ impl Baseline {
 
     /// The keyed hash of `secret` under this baseline's salt.
     pub fn key(&self, secret: &[u8]) -> Key {
-        crate::finding::hmac_sha256(&self.salt, secret)
+        crate::rotation::fingerprint::hmac_sha256(&self.salt, secret)
     }
 
     /// Records a finding of rule `rule_id` in `path` whose secret has key
@@ -233,7 +233,7 @@ impl Baseline {
     ///
     /// An unreadable or invalid file; the error names it.
     pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
-        let origin = crate::report::path_name(path);
+        let origin = crate::escape::path_name(path);
         let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Io {
             path: origin.clone(),
             action: "read",
@@ -249,7 +249,7 @@ impl Baseline {
     /// When the file cannot be written; the error names it.
     pub fn save(&self, path: &Path) -> Result<(), BaselineError> {
         std::fs::write(path, self.to_json()).map_err(|source| BaselineError::Io {
-            path: crate::report::path_name(path),
+            path: crate::escape::path_name(path),
             action: "write",
             source,
         })

@@ -53,8 +53,8 @@
 
 use std::collections::VecDeque;
 
-use crate::finding::Finding;
-use crate::scan::Scanner;
+use crate::engine::finding::Finding;
+use crate::engine::scanner::Scanner;
 
 /// The fewest UTF-16 characters in a run worth scanning: shorter runs are
 /// mostly integers and pointers whose bytes happen to look like text.
@@ -169,7 +169,7 @@ impl Utf16View {
             // A finding can be reported up to a match length behind the
             // end of the stream, and the inline-allow filter holds one
             // back until its line ends (or LINE_LIMIT bytes past it).
-            retain: scanner.max_match_len() + 2 * crate::suppress::LINE_LIMIT + 64,
+            retain: scanner.max_match_len() + 2 * crate::report::suppress::LINE_LIMIT + 64,
         }
     }
 
@@ -198,7 +198,7 @@ impl Utf16View {
                 .extend(memchr::memchr_iter(b'\n', chunk).map(|i| base + i as u64));
         } else {
             if let Some(last) = memchr::memrchr(b'\n', chunk) {
-                self.newlines_before += crate::scan::count_newlines(chunk) as u64;
+                self.newlines_before += crate::engine::scanner::count_newlines(chunk) as u64;
                 self.trimmed_line_start = base + last as u64 + 1;
             }
         }

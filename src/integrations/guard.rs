@@ -30,10 +30,10 @@
 use std::collections::HashMap;
 use std::io::Write;
 
-use crate::finding::{Finding, Redaction};
-use crate::redact::{apply_redactions, RedactWriter};
+use crate::engine::finding::{Finding, Redaction};
+use crate::engine::redact::{apply_redactions, RedactWriter};
+use crate::engine::scanner::Scanner;
 use crate::rules::Confidence;
-use crate::scan::Scanner;
 
 /// What a [`Guard`] does with a finding.
 ///
@@ -499,7 +499,10 @@ mod tests {
     /// A GitHub token with a valid checksum, assembled at run time.
     fn github_pat() -> String {
         let e = "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5";
-        let sum = crate::validate::base62(u64::from(crate::validate::crc32(e.as_bytes())), 6);
+        let sum = crate::rules::validators::base62(
+            u64::from(crate::rules::validators::crc32(e.as_bytes())),
+            6,
+        );
         format!("ghp_{e}{sum}")
     }
 

@@ -29,13 +29,13 @@ use pyo3::exceptions::{PyTypeError, PyUserWarning, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
 
-use crate::guard::{Action, Guard, Policy, StreamRedactor, Verdict};
-use crate::known::{KnownSecrets, MIN_LEN};
-use crate::redact::push_marker;
-use crate::report::escape_text;
+use crate::engine::redact::push_marker;
+use crate::engine::scanner::Scanner;
+use crate::escape::escape_text;
+use crate::integrations::guard::{Action, Guard, Policy, StreamRedactor, Verdict};
+use crate::rotation::known::{KnownSecrets, MIN_LEN};
 use crate::rotation::{KnownSources, Source};
 use crate::rules::Confidence;
-use crate::scan::Scanner;
 use crate::Finding;
 
 /// Inputs at least this long are scanned with the GIL released. Below it,

@@ -28,7 +28,7 @@
 
 use std::io::Write;
 
-use crate::scan::Scanner;
+use crate::engine::scanner::Scanner;
 
 /// A panic whose message was redacted, for a crash reporter.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -38,14 +38,14 @@ pub(crate) struct KeywordUse {
 /// followed by any other byte cannot begin a match (`token` in
 /// `tokenize`, `password` in `password(`), so it costs no regex search.
 #[derive(Debug, Default)]
-struct Follow(std::sync::OnceLock<Option<crate::compile::ByteSet>>);
+struct Follow(std::sync::OnceLock<Option<crate::engine::analysis::ByteSet>>);
 
 impl Follow {
     /// The set for `keyword` (lowercase) under `pattern`; `None` when it
     /// cannot be derived (the DFA gave up) or a match may end with the
     /// keyword. Over-approximates: both cases of each letter and every kind
     /// of byte before the hit are allowed.
-    fn get(&self, led: &LedDfa, keyword: &[u8]) -> Option<&crate::compile::ByteSet> {
+    fn get(&self, led: &LedDfa, keyword: &[u8]) -> Option<&crate::engine::analysis::ByteSet> {
         self.0
             .get_or_init(|| follow_set(led.get()?, keyword))
             .as_ref()
@@ -83,7 +83,7 @@ impl LedDfa {
             .get_or_init(|| {
                 use regex_automata::hybrid::dfa::DFA;
                 use regex_automata::nfa::thompson;
-                let hir = crate::compile::parse_hir(&self.pattern).ok()?;
+                let hir = crate::engine::analysis::parse_hir(&self.pattern).ok()?;
                 let nfa = thompson::Compiler::new()
                     .build_from_hir(&cap_repetitions(&hir, self.cap))
                     .ok()?;
@@ -138,7 +138,7 @@ fn cap_repetitions(hir: &regex_syntax::hir::Hir, cap: u32) -> regex_syntax::hir:
 fn follow_set(
     dfa: &regex_automata::hybrid::dfa::DFA,
     keyword: &[u8],
-) -> Option<crate::compile::ByteSet> {
+) -> Option<crate::engine::analysis::ByteSet> {
     use regex_automata::util::start;
     use regex_automata::Anchored;
     let mut cache = dfa.create_cache();
@@ -168,7 +168,7 @@ fn follow_set(
         }
         states = next;
     }
-    let mut set = crate::compile::ByteSet::default();
+    let mut set = crate::engine::analysis::ByteSet::default();
     for &s in &states {
         for b in 0..=255u8 {
             let t = dfa.next_state(&mut cache, s, b).ok()?;
@@ -841,14 +841,14 @@ mod tests {
         let rules = crate::rules::RuleSet::builtin();
         let mut checked = 0;
         for rule in rules.rules() {
-            let compiled = crate::compile::compile_rule(rule).unwrap();
+            let compiled = crate::engine::compile::compile_rule(rule).unwrap();
             if !compiled.starts_with_keyword {
                 continue;
             }
             let longest = rule.keywords.iter().map(String::len).max().unwrap();
             let capped = LedDfa::new(&rule.pattern, longest);
             let full = DFA::builder()
-                .syntax(crate::compile::syntax_config())
+                .syntax(crate::engine::analysis::syntax_config())
                 .configure(
                     DFA::config()
                         .match_kind(regex_automata::MatchKind::All)

@@ -39,9 +39,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
-use crate::finding::Fingerprinter;
-use crate::known::{KnownSecrets, MIN_LEN};
-use crate::triage::rfc3339;
+use crate::rotation::fingerprint::Fingerprinter;
+use crate::rotation::known::{KnownSecrets, MIN_LEN};
+use crate::rotation::triage::rfc3339;
 
 /// Where known values are read from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,7 +107,7 @@ impl Source {
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Source::Path(p) => write!(f, "{}", crate::report::path_name(p)),
+            Source::Path(p) => write!(f, "{}", crate::escape::path_name(p)),
             Source::Env(pattern) => write!(f, "env:{pattern}"),
         }
     }

@@ -16,8 +16,8 @@ use std::sync::OnceLock;
 
 use aho_corasick::AhoCorasick;
 
-use crate::finding::Finding;
-use crate::scan::Scanner;
+use crate::engine::finding::Finding;
+use crate::engine::scanner::Scanner;
 
 /// The markers, matched ASCII case-insensitively anywhere on the line.
 pub const ALLOW_MARKERS: &[&str] = &[

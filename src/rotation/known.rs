@@ -56,7 +56,7 @@ use aho_corasick::nfa::contiguous;
 use aho_corasick::{Anchored, MatchKind};
 use base64::Engine;
 
-use crate::finding::{Fingerprint, Fingerprinter};
+use crate::rotation::fingerprint::{Fingerprint, Fingerprinter};
 
 /// The shortest value accepted, and the floor of
 /// [`KnownSecretsBuilder::min_len`]: short values (`dev`, `test`) would mask

@@ -1,24 +1,35 @@
 //! Redaction: each secret span replaced by `[REDACTED:<rule-id>]`, every
 //! other byte unchanged; for whole inputs and for streams.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::sync::Arc;
 
-use crate::finding::Redaction;
-use crate::known::KnownSecrets;
-use crate::scan::Scanner;
-use crate::stream::StreamCore;
+use crate::engine::finding::Redaction;
+use crate::engine::scanner::{Marker, Scanner};
+use crate::engine::stream::StreamCore;
+use crate::rotation::known::KnownSecrets;
 
-/// How a redaction marker reads.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Marker {
-    /// `[REDACTED:<label>]` (the default).
-    #[default]
-    Label,
-    /// `[REDACTED:<label>:<fp>]`, where `<fp>` is the first 8 hex digits of
-    /// the secret's fingerprint: which key leaked, without the key.
-    LabelFingerprint,
+impl Scanner {
+    /// Returns `haystack` with every secret replaced by
+    /// `[REDACTED:<rule-id>]`; borrowed when nothing was found.
+    pub fn redact<'h>(&self, haystack: &'h [u8]) -> Cow<'h, [u8]> {
+        let mut redactions = vec![];
+        self.scan_with(haystack, |_| {}, |r| redactions.push(r));
+        if redactions.is_empty() {
+            return Cow::Borrowed(haystack);
+        }
+        let mut out = Vec::with_capacity(haystack.len());
+        let labels = self.known_labels();
+        apply_redactions(self, &labels, haystack, 0, &redactions, &mut out);
+        Cow::Owned(out)
+    }
+
+    /// A writer that redacts everything written through it into `inner`.
+    pub fn redact_writer<W: Write>(&self, inner: W) -> RedactWriter<W> {
+        RedactWriter::new(self.clone(), inner)
+    }
 }
 
 /// Writes `hay` (whose first byte is at absolute `base`) to `out` with the
@@ -398,7 +409,8 @@ mod tests {
     #[test]
     fn inner_errors_lose_and_duplicate_nothing() {
         let scanner = Scanner::builtin();
-        let token = crate::validate::checksummed_token("ghp_", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5");
+        let token =
+            crate::rules::validators::checksummed_token("ghp_", "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5");
         let input = format!("line one\ntoken {token} end\nline three\n").repeat(5);
         let mut w = RedactWriter::new(
             scanner.clone(),

@@ -3,18 +3,18 @@
 //! test for generic rules, and offline checks of a format's checksum or
 //! structure ([`Check`]) that raise a finding's confidence to `high`.
 //!
-//! A match that fails a validator is not a finding, but it still consumes
-//! its bytes in the rule's leftmost-first iteration (DESIGN.md: a finding
-//! is a match that passes its validators).
+//! These are the checks a rule file can declare; they are pure functions of
+//! the secret's bytes, so the rule loader, the example templates and the
+//! engine share them. The engine applies a compiled rule's validators in
+//! `CompiledRule::judge`. A match that fails a validator is not a finding,
+//! but it still consumes its bytes in the rule's leftmost-first iteration
+//! (DESIGN.md: a finding is a match that passes its validators).
 
 use std::sync::OnceLock;
 
 use aho_corasick::AhoCorasick;
 
 use base64::Engine as _;
-
-use crate::compile::CompiledRule;
-use crate::rules::Confidence;
 
 /// Shannon entropy of `bytes`, in bits per byte (0 for empty input).
 pub fn shannon_entropy(bytes: &[u8]) -> f64 {
@@ -215,46 +215,6 @@ impl std::str::FromStr for Check {
                 format!("unknown check '{s}' (one of: {})", names.join(", "))
             })
     }
-}
-
-/// A secret that passed its rule's validators: how sure the finding is, and
-/// what (if anything) was verified offline.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Verdict {
-    pub confidence: Confidence,
-    pub validation: Option<Validation>,
-}
-
-/// Runs `rule`'s validators on `secret`: `None` when it is not a finding.
-pub(crate) fn judge(rule: &CompiledRule, secret: &[u8]) -> Option<Verdict> {
-    if let Some(min) = rule.min_entropy {
-        if shannon_entropy(secret) < min {
-            return None;
-        }
-    }
-    if rule.reject_placeholders && is_placeholder(secret) {
-        return None;
-    }
-    if rule.looks_random && !looks_random(secret) {
-        return None;
-    }
-    let mut verdict = Verdict {
-        confidence: rule.confidence,
-        validation: None,
-    };
-    if let Some(check) = rule.validate {
-        match check.run(secret) {
-            Some(false) => return None,
-            Some(true) => {
-                verdict.validation = Some(check.kind());
-                if verdict.confidence == Confidence::Medium {
-                    verdict.confidence = Confidence::High;
-                }
-            }
-            None => {}
-        }
-    }
-    Some(verdict)
 }
 
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

@@ -1,26 +1,30 @@
 //! The compiled [`Scanner`] and batch scanning of a whole input.
 
-use std::borrow::Cow;
-use std::io::Write;
 use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use crate::compile::{compile_all, CompiledRule};
+use crate::engine::compile::{compile_all, CompiledRule};
+use crate::engine::finding::{masked_preview, Candidate, Finding, Rank, Redaction, Resolver};
+use crate::engine::matcher::{advance_rule, RawMatch, RuleCursor, View};
+use crate::engine::prefilter::Prefilter;
 use crate::error::{Error, Origin};
-use crate::finding::{
-    masked_preview, Candidate, Finding, Fingerprinter, Rank, Redaction, Resolver,
-};
-use crate::known::{Entry, KnownSecrets};
-use crate::matcher::{advance_rule, RawMatch, RuleCursor, View};
-use crate::prefilter::Prefilter;
-use crate::redact::Marker;
-use crate::redact::{apply_redactions, RedactWriter};
+use crate::rotation::fingerprint::Fingerprinter;
+use crate::rotation::known::{Entry, KnownSecrets};
+use crate::rotation::triage::TokenFacts;
 use crate::rules::Confidence;
 use crate::rules::{Rule, RuleSet};
-use crate::stream::StreamScanner;
-use crate::triage::TokenFacts;
-use crate::validate;
+
+/// How a redaction marker reads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Marker {
+    /// `[REDACTED:<label>]` (the default).
+    #[default]
+    Label,
+    /// `[REDACTED:<label>:<fp>]`, where `<fp>` is the first 8 hex digits of
+    /// the secret's fingerprint: which key leaked, without the key.
+    LabelFingerprint,
+}
 
 /// A compiled set of rules: one keyword prefilter plus one regex per rule.
 ///
@@ -308,30 +312,6 @@ impl Scanner {
         findings
     }
 
-    /// Returns `haystack` with every secret replaced by
-    /// `[REDACTED:<rule-id>]`; borrowed when nothing was found.
-    pub fn redact<'h>(&self, haystack: &'h [u8]) -> Cow<'h, [u8]> {
-        let mut redactions = vec![];
-        self.scan_with(haystack, |_| {}, |r| redactions.push(r));
-        if redactions.is_empty() {
-            return Cow::Borrowed(haystack);
-        }
-        let mut out = Vec::with_capacity(haystack.len());
-        let labels = self.known_labels();
-        apply_redactions(self, &labels, haystack, 0, &redactions, &mut out);
-        Cow::Owned(out)
-    }
-
-    /// A stream scanner: push chunks, get findings with absolute offsets.
-    pub fn stream(&self) -> StreamScanner {
-        StreamScanner::new(self.clone())
-    }
-
-    /// A writer that redacts everything written through it into `inner`.
-    pub fn redact_writer<W: Write>(&self, inner: W) -> RedactWriter<W> {
-        RedactWriter::new(self.clone(), inner)
-    }
-
     /// Scans `haystack` whole, calling `on_finding` for each finding and
     /// `on_redaction` for each redaction (ordered, disjoint).
     ///
@@ -426,7 +406,7 @@ impl Scanner {
         keep_value: bool,
     ) -> Option<Candidate> {
         let secret = &hay[(m.secret.start - base) as usize..(m.secret.end - base) as usize];
-        let verdict = validate::judge(&self.inner.compiled[rule], secret)?;
+        let verdict = self.inner.compiled[rule].judge(secret)?;
         Some(Candidate {
             rule,
             span: m.span,

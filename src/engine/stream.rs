@@ -27,12 +27,12 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use crate::compile::ByteSet;
-use crate::finding::{Candidate, Finding, Redaction, Resolver};
-use crate::known::KnownSecrets;
-use crate::matcher::{advance_rule, RuleCursor, View};
-use crate::prefilter::{Hit, KeywordDfa};
-use crate::scan::{LineCounter, Scanner};
+use crate::engine::analysis::ByteSet;
+use crate::engine::finding::{Candidate, Finding, Redaction, Resolver};
+use crate::engine::matcher::{advance_rule, RuleCursor, View};
+use crate::engine::prefilter::{Hit, KeywordDfa};
+use crate::engine::scanner::{LineCounter, Scanner};
+use crate::rotation::known::KnownSecrets;
 
 /// Dropped bytes are reclaimed once there are at least this many (and more
 /// than the live ones): small enough to keep memory near the live bytes,
@@ -138,7 +138,7 @@ impl StreamCore {
     }
 
     /// A stream that goes on with an input at absolute offset `at`, a
-    /// point that no match of any rule spans (see [`crate::parallel`]):
+    /// point that no match of any rule spans (see [`crate::engine::parallel`]):
     /// `look_behind` holds the bytes just before it, `newlines` counts the
     /// newlines before `at`, and its line starts at `line_start`.
     pub fn resume(
@@ -150,7 +150,7 @@ impl StreamCore {
     ) -> StreamCore {
         let mut core = StreamCore::new(scanner, false);
         let base = at - look_behind.len() as u64;
-        let inner_newlines = crate::scan::count_newlines(look_behind) as u64;
+        let inner_newlines = crate::engine::scanner::count_newlines(look_behind) as u64;
         // The start of the look-behind's own line is only needed to locate
         // a byte in it, which never happens: nothing starts before `at`.
         core.lines =
@@ -511,6 +511,13 @@ impl StreamCore {
             self.buf.drain(..self.head);
             self.head = 0;
         }
+    }
+}
+
+impl Scanner {
+    /// A stream scanner: push chunks, get findings with absolute offsets.
+    pub fn stream(&self) -> StreamScanner {
+        StreamScanner::new(self.clone())
     }
 }
 

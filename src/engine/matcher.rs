@@ -22,8 +22,9 @@ use std::ops::Range;
 use regex_automata::hybrid::{self, LazyStateID};
 use regex_automata::{Anchored, Input};
 
-use crate::compile::{ByteSet, CompiledRule, LOOK_AHEAD};
-use crate::prefilter::Hit;
+use crate::engine::analysis::ByteSet;
+use crate::engine::compile::{CompiledRule, LOOK_AHEAD};
+use crate::engine::prefilter::Hit;
 
 /// The bytes a search can see, with their absolute position.
 pub(crate) struct View<'h> {

@@ -8,11 +8,10 @@
 
 use regex_automata::meta::Regex;
 
-use crate::compile::build_regex;
-use crate::finding::{masked_preview, resolve, Candidate, Finding, Redaction};
-use crate::scan::Scanner;
-use crate::triage::TokenFacts;
-use crate::validate;
+use crate::engine::compile::build_regex;
+use crate::engine::finding::{masked_preview, resolve, Candidate, Finding, Redaction};
+use crate::engine::scanner::Scanner;
+use crate::rotation::triage::TokenFacts;
 
 /// The reference implementation for one scanner's rules.
 #[derive(Debug)]
@@ -48,7 +47,7 @@ impl Oracle {
                     .get_group_by_name("secret")
                     .map_or(span.clone(), |g| g.range());
                 let value = &hay[secret.clone()];
-                let Some(verdict) = validate::judge(&compiled[rule], value) else {
+                let Some(verdict) = compiled[rule].judge(value) else {
                     continue;
                 };
                 candidates.push(Candidate {
@@ -127,7 +126,7 @@ impl Oracle {
             .filter_map(|caps| {
                 let span = caps.get_match()?.range();
                 let secret = caps.get_group_by_name("secret").map_or(span, |g| g.range());
-                validate::judge(&compiled[rule], &hay[secret.clone()]).map(|_| secret)
+                compiled[rule].judge(&hay[secret.clone()]).map(|_| secret)
             })
             .collect()
     }

@@ -41,10 +41,10 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use crate::finding::{Finding, Resolver};
-use crate::matcher::{advance_rule, RuleCursor, View};
-use crate::scan::{LineCounter, Scanner};
-use crate::stream::StreamScanner;
+use crate::engine::finding::{Finding, Resolver};
+use crate::engine::matcher::{advance_rule, RuleCursor, View};
+use crate::engine::scanner::{LineCounter, Scanner};
+use crate::engine::stream::StreamScanner;
 
 /// By default, chunks of this many bytes: large enough that searching for
 /// a safe point (a few KiB of prefilter work) costs nothing in comparison,
@@ -99,7 +99,7 @@ impl LineState {
 impl Scanner {
     /// Scans `haystack` whole, cut into chunks of about `chunk_len` bytes
     /// that are scanned in parallel on the current rayon pool; returns
-    /// exactly what [`Scanner::scan`] returns (see the [`crate::parallel`]
+    /// exactly what [`Scanner::scan`] returns (see the [`crate::engine::parallel`]
     /// module docs for why).
     ///
     /// Cost: the work of a whole scan, spread over the pool, plus a
@@ -196,7 +196,7 @@ fn scan_chunk(scanner: &Scanner, hay: &[u8], base: u64, range: Range<u64>, captu
             hits.push(hit);
         });
     let own = &hay[local(range.start)..local(range.end)];
-    let newlines = crate::scan::count_newlines(own) as u64;
+    let newlines = crate::engine::scanner::count_newlines(own) as u64;
     let last_newline = memchr::memrchr(b'\n', own).map(|i| range.start + i as u64);
     let mut chunk = Chunk {
         start: range.start,

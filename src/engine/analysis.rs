@@ -1,0 +1,347 @@
+//! Pattern analysis: what can be proved about a rule's pattern from its
+//! syntax tree, without building an automaton. The compiler uses it for a
+//! rule's shape (length bounds, whether every match begins with a keyword,
+//! its byte alphabet, its `secret` group), the prefilter for the bytes that
+//! may follow a keyword.
+//!
+//! Everything here is a pure function of a parsed [`Hir`]; the set
+//! enumerations give up (return `None`) past small limits, so a pattern's
+//! analysis costs time linear in its size, not in the strings it matches.
+
+use regex_automata::util::syntax;
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+/// The syntax every rule is compiled with: bytes, not UTF-8; ASCII classes,
+/// case folding and word boundaries.
+pub(crate) fn syntax_config() -> syntax::Config {
+    syntax::Config::new().unicode(false).utf8(false)
+}
+
+pub(crate) fn parse_hir(pattern: &str) -> Result<Hir, Box<regex_syntax::Error>> {
+    regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .map_err(Box::new)
+}
+
+/// Whether every match of `hir` begins with an ASCII word-boundary
+/// assertion (`\b` or `\b{start}`), before any byte.
+pub(crate) fn starts_at_word_boundary(hir: &Hir) -> bool {
+    use regex_syntax::hir::Look;
+    match hir.kind() {
+        HirKind::Look(look) => matches!(
+            look,
+            Look::WordAscii | Look::WordStartAscii | Look::WordStartHalfAscii
+        ),
+        HirKind::Capture(c) => starts_at_word_boundary(&c.sub),
+        HirKind::Concat(subs) => subs.first().is_some_and(starts_at_word_boundary),
+        HirKind::Alternation(subs) => subs.iter().all(starts_at_word_boundary),
+        _ => false,
+    }
+}
+
+/// The capture index of the group named `secret`, and the first other
+/// group name, if any. Indices are the regex's group indices: regex-syntax
+/// numbers groups as regex-automata does.
+pub(crate) fn capture_names(hir: &Hir) -> (Option<usize>, Option<String>) {
+    fn walk(hir: &Hir, secret: &mut Option<usize>, other: &mut Option<String>) {
+        match hir.kind() {
+            HirKind::Capture(c) => {
+                match c.name.as_deref() {
+                    Some("secret") => *secret = secret.or(Some(c.index as usize)),
+                    Some(name) => *other = other.take().or_else(|| Some(name.to_string())),
+                    None => {}
+                }
+                walk(&c.sub, secret, other);
+            }
+            HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+                subs.iter().for_each(|s| walk(s, secret, other))
+            }
+            HirKind::Repetition(r) => walk(&r.sub, secret, other),
+            _ => {}
+        }
+    }
+    let (mut secret, mut other) = (None, None);
+    walk(hir, &mut secret, &mut other);
+    (secret, other)
+}
+
+pub(crate) fn secret_group_min_len(hir: &Hir) -> Option<usize> {
+    match hir.kind() {
+        HirKind::Capture(c) => {
+            if c.name.as_deref() == Some("secret") {
+                return Some(c.sub.properties().minimum_len().unwrap_or(0));
+            }
+            secret_group_min_len(&c.sub)
+        }
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+            subs.iter().find_map(secret_group_min_len)
+        }
+        HirKind::Repetition(r) => secret_group_min_len(&r.sub),
+        _ => None,
+    }
+}
+
+/// A set of bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    pub fn insert(&mut self, b: u8) {
+        self.0[(b >> 6) as usize] |= 1 << (b & 63);
+    }
+
+    pub fn contains(&self, b: u8) -> bool {
+        self.0[(b >> 6) as usize] & (1 << (b & 63)) != 0
+    }
+
+    pub fn union(&mut self, other: &ByteSet) {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a |= b;
+        }
+    }
+}
+
+/// Every byte that can occur in some match of `hir` (an over-approximation:
+/// bytes of every literal and class that can take part in a match).
+pub(crate) fn match_alphabet(hir: &Hir) -> ByteSet {
+    fn walk(hir: &Hir, set: &mut ByteSet) {
+        match hir.kind() {
+            HirKind::Empty | HirKind::Look(_) => {}
+            HirKind::Literal(lit) => lit.0.iter().for_each(|&b| set.insert(b)),
+            HirKind::Class(Class::Bytes(c)) => {
+                for r in c.iter() {
+                    (r.start()..=r.end()).for_each(|b| set.insert(b));
+                }
+            }
+            HirKind::Class(Class::Unicode(c)) => {
+                for r in c.iter() {
+                    if (r.start() as u32) > 0x7f || (r.end() as u32) > 0x7f {
+                        // Encoded as UTF-8, any byte >= 0x80 may appear.
+                        (0x80..=0xff).for_each(|b| set.insert(b));
+                    }
+                    let (lo, hi) = (r.start() as u32, (r.end() as u32).min(0x7f));
+                    (lo..=hi).for_each(|b| set.insert(b as u8));
+                }
+            }
+            HirKind::Repetition(r) => {
+                if r.max != Some(0) {
+                    walk(&r.sub, set)
+                }
+            }
+            HirKind::Capture(c) => walk(&c.sub, set),
+            HirKind::Concat(subs) | HirKind::Alternation(subs) => {
+                subs.iter().for_each(|s| walk(s, set))
+            }
+        }
+    }
+    let mut set = ByteSet::default();
+    walk(hir, &mut set);
+    set
+}
+
+/// Upper bound on the strings tracked while proving `starts_with_keyword`.
+pub(crate) const PREFIX_LIMIT: usize = 512;
+
+/// The same bound for case-preserving sets: a keyword spelled in one case
+/// gives a handful of prefixes, and `(?i)` ones blow up (2^n), so give up
+/// early rather than enumerate them.
+pub(crate) const EXACT_LIMIT: usize = 32;
+
+/// The complete set of strings `hir` matches, ASCII-lowercased, when it is
+/// small and finite (`(?i)Key`, `(?:a|b)`, `\b` as the empty string).
+pub(crate) fn lowered_exact(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    exact_strings(hir, true)
+}
+
+/// The complete set of strings `hir` matches when small and finite, with
+/// letters ASCII-lowercased when `fold` is set, as matched otherwise.
+pub(crate) fn exact_strings(hir: &Hir, fold: bool) -> Option<Vec<Vec<u8>>> {
+    let limit = if fold { PREFIX_LIMIT } else { EXACT_LIMIT };
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => Some(vec![vec![]]),
+        HirKind::Literal(lit) => Some(vec![if fold {
+            lit.0.to_ascii_lowercase()
+        } else {
+            lit.0.to_vec()
+        }]),
+        HirKind::Class(class) => {
+            let mut set: Vec<u8> = match class {
+                Class::Bytes(c) => {
+                    if c.ranges().iter().map(|r| r.len()).sum::<usize>() > 16 {
+                        return None;
+                    }
+                    c.iter().flat_map(|r| r.start()..=r.end()).collect()
+                }
+                Class::Unicode(c) => {
+                    let mut v = vec![];
+                    for r in c.iter() {
+                        if (r.end() as u32) > 0x7f || (r.end() as u32 - r.start() as u32) > 16 {
+                            return None;
+                        }
+                        v.extend((r.start() as u8)..=(r.end() as u8));
+                    }
+                    v
+                }
+            };
+            if fold {
+                set.iter_mut().for_each(|b| *b = b.to_ascii_lowercase());
+            }
+            set.sort_unstable();
+            set.dedup();
+            Some(set.into_iter().map(|b| vec![b]).collect())
+        }
+        HirKind::Capture(c) => exact_strings(&c.sub, fold),
+        HirKind::Concat(subs) => {
+            let mut acc = vec![vec![]];
+            for sub in subs {
+                acc = product_limited(&acc, &exact_strings(sub, fold)?, limit)?;
+            }
+            Some(acc)
+        }
+        HirKind::Alternation(subs) => {
+            let mut all = vec![];
+            for sub in subs {
+                all.extend(exact_strings(sub, fold)?);
+                if all.len() > limit {
+                    return None;
+                }
+            }
+            all.sort();
+            all.dedup();
+            Some(all)
+        }
+        HirKind::Repetition(r) => {
+            let max = r.max?;
+            if max > 4 {
+                return None;
+            }
+            let one = exact_strings(&r.sub, fold)?;
+            let mut all = vec![];
+            let mut acc = vec![vec![]];
+            for n in 0..=max {
+                if n >= r.min {
+                    all.extend(acc.iter().cloned());
+                }
+                acc = product_limited(&acc, &one, limit)?;
+            }
+            all.sort();
+            all.dedup();
+            Some(all)
+        }
+    }
+}
+
+/// Whether every match of `hir` provably contains one of `keywords`
+/// (lowercased; compared ignoring ASCII case): some run of literal-like
+/// pieces that every match passes through spells a keyword in each of its
+/// forms, or every branch of an alternation does.
+pub(crate) fn always_contains(hir: &Hir, keywords: &[Vec<u8>]) -> bool {
+    let spells = |set: &[Vec<u8>]| {
+        set.iter().all(|s| {
+            keywords
+                .iter()
+                .any(|k| s.windows(k.len()).any(|w| w == k.as_slice()))
+        })
+    };
+    if let Some(exact) = lowered_exact(hir) {
+        return spells(&exact);
+    }
+    match hir.kind() {
+        HirKind::Capture(c) => always_contains(&c.sub, keywords),
+        HirKind::Repetition(r) => r.min >= 1 && always_contains(&r.sub, keywords),
+        HirKind::Alternation(subs) => subs.iter().all(|s| always_contains(s, keywords)),
+        HirKind::Concat(subs) => {
+            if subs.iter().any(|s| always_contains(s, keywords)) {
+                return true;
+            }
+            // Runs of consecutive pieces with a small exact language.
+            let mut run: Option<Vec<Vec<u8>>> = None;
+            for sub in subs {
+                match (lowered_exact(sub), run.take()) {
+                    (Some(exact), None) => run = Some(exact),
+                    (Some(exact), Some(acc)) => run = product(&acc, &exact),
+                    (None, Some(acc)) => {
+                        if spells(&acc) {
+                            return true;
+                        }
+                    }
+                    (None, None) => {}
+                }
+                if run.as_ref().is_some_and(|r| spells(r)) {
+                    return true;
+                }
+            }
+            false
+        }
+        _ => false,
+    }
+}
+
+/// Strings (lowercased) one of which begins every match of `hir`; `None`
+/// when no such finite set is found. The empty string means "no knowledge".
+pub(crate) fn lowered_prefixes(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    prefix_strings(hir, true)
+}
+
+/// Strings one of which begins every match of `hir` (lowercased when
+/// `fold` is set); see [`lowered_prefixes`].
+pub(crate) fn prefix_strings(hir: &Hir, fold: bool) -> Option<Vec<Vec<u8>>> {
+    let limit = if fold { PREFIX_LIMIT } else { EXACT_LIMIT };
+    if let Some(exact) = exact_strings(hir, fold) {
+        return Some(exact);
+    }
+    match hir.kind() {
+        HirKind::Capture(c) => prefix_strings(&c.sub, fold),
+        HirKind::Concat(subs) => {
+            let mut acc = vec![vec![]];
+            for sub in subs {
+                // NOTE: when the set would grow past the limit, the prefixes
+                // collected so far are still a valid answer: every match
+                // begins with one of them.
+                match exact_strings(sub, fold) {
+                    Some(exact) => match product_limited(&acc, &exact, limit) {
+                        Some(next) => acc = next,
+                        None => return Some(acc),
+                    },
+                    None => {
+                        let more = prefix_strings(sub, fold).unwrap_or_else(|| vec![vec![]]);
+                        return Some(product_limited(&acc, &more, limit).unwrap_or(acc));
+                    }
+                }
+            }
+            Some(acc)
+        }
+        HirKind::Alternation(subs) => {
+            let mut all = vec![];
+            for sub in subs {
+                all.extend(prefix_strings(sub, fold)?);
+            }
+            Some(all)
+        }
+        HirKind::Repetition(r) if r.min >= 1 => prefix_strings(&r.sub, fold),
+        _ => None,
+    }
+}
+
+pub(crate) fn product(a: &[Vec<u8>], b: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
+    product_limited(a, b, PREFIX_LIMIT)
+}
+
+/// Every string of `a` followed by every string of `b`; `None` past `limit`.
+pub(crate) fn product_limited(a: &[Vec<u8>], b: &[Vec<u8>], limit: usize) -> Option<Vec<Vec<u8>>> {
+    if a.len() * b.len() > limit {
+        return None;
+    }
+    let mut out = Vec::with_capacity(a.len() * b.len());
+    for x in a {
+        for y in b {
+            let mut s = x.clone();
+            s.extend_from_slice(y);
+            out.push(s);
+        }
+    }
+    Some(out)
+}
