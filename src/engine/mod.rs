@@ -43,6 +43,7 @@ pub(crate) mod analysis;
 pub mod check;
 pub mod compile;
 pub(crate) mod finding;
+pub(crate) mod keywords;
 pub(crate) mod matcher;
 pub mod oracle;
 pub mod parallel;

@@ -29,8 +29,9 @@ use std::sync::Arc;
 
 use crate::engine::analysis::ByteSet;
 use crate::engine::finding::{Candidate, Finding, Redaction, Resolver};
+use crate::engine::keywords::KeywordDfa;
 use crate::engine::matcher::{advance_rule, RuleCursor, View};
-use crate::engine::prefilter::{Hit, KeywordDfa};
+use crate::engine::prefilter::Hit;
 use crate::engine::scanner::{LineCounter, Scanner};
 use crate::rotation::known::KnownSecrets;
 

@@ -1,0 +1,350 @@
+//! The keyword automaton behind the prefilter: an Aho-Corasick DFA of our
+//! own over every rule's lowercased keywords, matched ASCII
+//! case-insensitively with overlapping semantics, resumable across the
+//! writes of a stream.
+//!
+//! Cost: one table lookup per input byte (class map, then transition), plus
+//! a short scan of the output list at each accepting state.
+
+/// The keyword automaton: an Aho-Corasick DFA over the lowercased
+/// keywords, matched ASCII case-insensitively with overlapping semantics
+/// (every occurrence of every keyword is reported).
+///
+/// It serves both the batch search ([`KeywordDfa::find_all`]) and streams
+/// written in small pieces ([`KeywordDfa::feed`], resumable across
+/// writes), and tells how long a trailing partial keyword is.
+///
+/// # Representation
+///
+/// Bytes are mapped to classes (both cases of a letter share one; bytes in
+/// no keyword share class 0). State ids are premultiplied by the stride
+/// (the class count rounded up to a power of two), so one step is
+/// `next[state + class_of[byte]]`: two loads and an add, no multiply.
+/// States with outputs are numbered last, so "did a keyword end here?" is
+/// one comparison against `first_match`.
+///
+/// # Cost
+///
+/// A DFA step depends on the previous one, so a single pass is bound by
+/// load latency, not by throughput. [`KeywordDfa::find_all`] therefore
+/// splits a large haystack into [`LANES`] segments and steps them in
+/// lock-step (independent dependency chains the CPU overlaps), each
+/// segment but the first starting `max_len - 1` bytes early so that no
+/// keyword straddling a segment boundary is lost.
+#[derive(Debug)]
+pub(crate) struct KeywordDfa {
+    class_of: [u8; 256],
+    /// log2 of the stride between premultiplied state ids.
+    shift: u32,
+    /// `next[state_id + class]`, state ids premultiplied.
+    next: Vec<u32>,
+    /// The smallest id of a state with outputs, a power of two: every id
+    /// with outputs is at least this, every other id below it.
+    first_match: u32,
+    /// Patterns (indices) ending at each state (by index, `id >> shift`),
+    /// via dictionary links too.
+    outputs: Vec<Box<[u32]>>,
+    /// Per state index, the longest suffix of the input that is a proper
+    /// prefix of some keyword.
+    partial: Vec<u32>,
+    /// Length of each pattern.
+    pub(crate) lens: Vec<u32>,
+    /// The longest pattern, in bytes.
+    pub(crate) max_len: usize,
+}
+
+/// How many segments [`KeywordDfa::find_all`] steps at once.
+pub(crate) const LANES: usize = 4;
+
+/// Below this many bytes per lane, one lane is as fast (the early start
+/// of each extra lane would cost more than the overlap saves).
+pub(crate) const MIN_LANE_LEN: usize = 1024;
+
+impl KeywordDfa {
+    /// The state before any input.
+    pub const START: u32 = 0;
+
+    pub(crate) fn new(patterns: &[Vec<u8>]) -> KeywordDfa {
+        let mut class_of = [0u8; 256];
+        let mut classes = 1usize;
+        for p in patterns {
+            for &b in p {
+                if class_of[b as usize] == 0 {
+                    assert!(classes < 256, "at most 255 distinct keyword bytes");
+                    class_of[b as usize] = classes as u8;
+                    class_of[b.to_ascii_uppercase() as usize] = classes as u8;
+                    classes += 1;
+                }
+            }
+        }
+        // The trie: goto edges (NONE where absent), depth, outputs.
+        const NONE: u32 = u32::MAX;
+        let mut goto = vec![NONE; classes];
+        let mut depth = vec![0u32];
+        let mut outputs: Vec<Vec<u32>> = vec![vec![]];
+        for (pid, p) in patterns.iter().enumerate() {
+            assert!(
+                !p.is_empty(),
+                "keywords are not empty (checked by the compiler)"
+            );
+            let mut state = 0usize;
+            for &b in p {
+                let slot = state * classes + class_of[b as usize] as usize;
+                if goto[slot] == NONE {
+                    goto[slot] = depth.len() as u32;
+                    goto.resize(goto.len() + classes, NONE);
+                    depth.push(depth[state] + 1);
+                    outputs.push(vec![]);
+                }
+                state = goto[slot] as usize;
+            }
+            outputs[state].push(pid as u32);
+        }
+        let states = depth.len();
+        let has_children: Vec<bool> = (0..states)
+            .map(|s| {
+                goto[s * classes..(s + 1) * classes]
+                    .iter()
+                    .any(|&t| t != NONE)
+            })
+            .collect();
+        // Breadth-first: failure links, the full transition table (by trie
+        // index), outputs merged along failure links, and the
+        // partial-keyword length.
+        let mut dense = vec![0u32; states * classes];
+        let mut fail = vec![0u32; states];
+        let mut partial = vec![0u32; states];
+        let mut queue = std::collections::VecDeque::new();
+        for c in 0..classes {
+            let t = goto[c];
+            if t != NONE {
+                dense[c] = t;
+                queue.push_back(t as usize);
+            }
+        }
+        while let Some(s) = queue.pop_front() {
+            let f = fail[s] as usize;
+            let inherited = outputs[f].clone();
+            outputs[s].extend(inherited);
+            partial[s] = if has_children[s] {
+                depth[s]
+            } else {
+                partial[f]
+            };
+            for c in 0..classes {
+                let t = goto[s * classes + c];
+                if t == NONE {
+                    dense[s * classes + c] = dense[f * classes + c];
+                } else {
+                    dense[s * classes + c] = t;
+                    fail[t as usize] = dense[f * classes + c];
+                    queue.push_back(t as usize);
+                }
+            }
+        }
+        // Renumber: states without outputs first (the start state, which
+        // has none, stays 0), then unused rows up to a power of two, then
+        // those with outputs: every match id is then >= first_match, a power
+        // of two, and every other id is below it, so "did any of these
+        // states match" is `(a | b | c | d) >= first_match`.
+        let mut order: Vec<Option<usize>> = (0..states)
+            .filter(|&s| outputs[s].is_empty())
+            .map(Some)
+            .collect();
+        debug_assert_eq!(order[0], Some(0));
+        order.resize(order.len().next_power_of_two(), None);
+        let first_match_index = order.len();
+        order.extend((0..states).filter(|&s| !outputs[s].is_empty()).map(Some));
+        let mut index_of = vec![0u32; states];
+        for (new, old) in order.iter().enumerate() {
+            if let Some(old) = old {
+                index_of[*old] = new as u32;
+            }
+        }
+        let shift = classes.next_power_of_two().trailing_zeros();
+        let stride = 1usize << shift;
+        assert!(
+            order
+                .len()
+                .checked_mul(stride)
+                .is_some_and(|n| n <= u32::MAX as usize),
+            "keyword automaton too large for 32-bit state ids"
+        );
+        // Unused rows and classes past the last are never looked up; they
+        // stay 0 (START).
+        let mut next = vec![0u32; order.len() * stride];
+        for (new, old) in order.iter().enumerate() {
+            if let Some(old) = *old {
+                for c in 0..classes {
+                    next[new * stride + c] = index_of[dense[old * classes + c] as usize] << shift;
+                }
+            }
+        }
+        KeywordDfa {
+            class_of,
+            shift,
+            next,
+            first_match: (first_match_index << shift) as u32,
+            outputs: order
+                .iter()
+                .map(|s| match s {
+                    Some(s) => std::mem::take(&mut outputs[*s]).into_boxed_slice(),
+                    None => Box::default(),
+                })
+                .collect(),
+            partial: order.iter().map(|s| s.map_or(0, |s| partial[s])).collect(),
+            lens: patterns.iter().map(|p| p.len() as u32).collect(),
+            max_len: patterns.iter().map(Vec::len).max().unwrap_or(0),
+        }
+    }
+
+    /// One transition.
+    #[inline(always)]
+    fn step(&self, state: u32, byte: u8) -> u32 {
+        let at = state as usize + self.class_of[byte as usize] as usize;
+        debug_assert!(at < self.next.len());
+        // SAFETY: every state id is `index << shift` with index < states,
+        // every class is < 2^shift, and `next` has `states << shift`
+        // entries, so `at` is in bounds. (A bounds check here costs a
+        // compare and a branch per byte per lane in the hottest loop.)
+        unsafe { *self.next.get_unchecked(at) }
+    }
+
+    /// Whether keywords end in `state` (or, for an OR of states, in one
+    /// of them: see `first_match`).
+    #[inline(always)]
+    fn is_match(&self, state: u32) -> bool {
+        state >= self.first_match
+    }
+
+    /// The patterns that end in `state`.
+    pub(crate) fn outputs(&self, state: u32) -> &[u32] {
+        &self.outputs[(state >> self.shift) as usize]
+    }
+
+    /// Calls `on_match(state, end)`, in order of `end`, for every offset
+    /// `end` of `hay` at which a keyword ends: the patterns are
+    /// `self.outputs(state)`, each beginning `lens[pattern]` bytes before
+    /// `end`. Only keywords wholly inside `hay` are reported.
+    ///
+    /// Cost: one DFA step per byte, run on [`LANES`] segments at once, plus
+    /// `LANES - 1` times `max_len - 1` bytes of early start.
+    pub fn find_all(&self, hay: &[u8], mut on_match: impl FnMut(u32, usize)) {
+        let warm = self.max_len.saturating_sub(1);
+        let seg = hay.len() / LANES;
+        if seg < MIN_LANE_LEN.max(4 * warm) {
+            self.find_from(hay, 0, Self::START, 0, &mut on_match);
+            return;
+        }
+        // Lane l owns the keyword ends in (l * seg, (l + 1) * seg] (the
+        // last lane to the end); it starts `warm` bytes before its first
+        // owned end so that a keyword ending there is seen whole.
+        let lane_start = |l: usize| if l == 0 { 0 } else { l * seg - warm };
+        let steps = seg; // lane 0 is the shortest
+        let at = [lane_start(0), lane_start(1), lane_start(2), lane_start(3)];
+        let (h0, h1, h2, h3) = (
+            &hay[at[0]..at[0] + steps],
+            &hay[at[1]..at[1] + steps],
+            &hay[at[2]..at[2] + steps],
+            &hay[at[3]..at[3] + steps],
+        );
+        let mut s = [Self::START; LANES];
+        // Hits of lanes 1.. in lock-step, kept to report in order later.
+        let mut later: [Vec<(u32, usize)>; LANES] = Default::default();
+        let mut i = 0;
+        while i < steps {
+            i = self.run_lanes([h0, h1, h2, h3], &mut s, i);
+            if i == steps && !self.is_match(s[0] | s[1] | s[2] | s[3]) {
+                break;
+            }
+            if self.is_match(s[0]) {
+                on_match(s[0], i);
+            }
+            for l in 1..LANES {
+                let end = at[l] + i;
+                if self.is_match(s[l]) && end > l * seg {
+                    later[l].push((s[l], end));
+                }
+            }
+        }
+        for l in 0..LANES {
+            for &(state, end) in &later[l] {
+                on_match(state, end);
+            }
+            let stop = if l + 1 == LANES {
+                hay.len()
+            } else {
+                (l + 1) * seg
+            };
+            let from = at[l] + steps;
+            self.find_from(&hay[..stop], from, s[l], l * seg, &mut on_match);
+        }
+    }
+
+    /// Steps the lanes in lock-step from offset `i` until some lane is in
+    /// a match state or the lanes end; returns the offset after the last
+    /// step. The hot loop of the prefilter: kept apart from any closure so
+    /// that its dozen values stay in registers.
+    #[inline(never)]
+    fn run_lanes(&self, lanes: [&[u8]; LANES], s: &mut [u32; LANES], mut i: usize) -> usize {
+        let [h0, h1, h2, h3] = lanes;
+        let n = h0.len();
+        // Equal lengths let the compiler drop the bounds checks below.
+        let (h1, h2, h3) = (&h1[..n], &h2[..n], &h3[..n]);
+        // Word-sized states: no zero-extension per step.
+        let [mut s0, mut s1, mut s2, mut s3] = s.map(|s| s as usize);
+        let step = |s: usize, b: u8| self.step(s as u32, b) as usize;
+        while i < n {
+            s0 = step(s0, h0[i]);
+            s1 = step(s1, h1[i]);
+            s2 = step(s2, h2[i]);
+            s3 = step(s3, h3[i]);
+            i += 1;
+            if s0 | s1 | s2 | s3 >= self.first_match as usize {
+                break;
+            }
+        }
+        *s = [s0, s1, s2, s3].map(|s| s as u32);
+        i
+    }
+
+    /// Steps from `state` through `hay[from..]`, reporting keyword ends
+    /// after `owned_after`.
+    #[inline]
+    fn find_from(
+        &self,
+        hay: &[u8],
+        from: usize,
+        mut state: u32,
+        owned_after: usize,
+        on_match: &mut impl FnMut(u32, usize),
+    ) {
+        for (i, &b) in hay[from..].iter().enumerate() {
+            state = self.step(state, b);
+            let end = from + i + 1;
+            if self.is_match(state) && end > owned_after {
+                on_match(state, end);
+            }
+        }
+    }
+
+    /// Steps through `bytes` from `state`, calling `on_match(pattern,
+    /// index one past its last byte in bytes)` for every keyword ending in
+    /// them, and returns the new state.
+    pub fn feed(&self, mut state: u32, bytes: &[u8], mut on_match: impl FnMut(u32, usize)) -> u32 {
+        for (i, &b) in bytes.iter().enumerate() {
+            state = self.step(state, b);
+            if self.is_match(state) {
+                for &p in self.outputs(state) {
+                    on_match(p, i + 1);
+                }
+            }
+        }
+        state
+    }
+
+    /// The length of the trailing partial keyword in `state`.
+    pub fn partial_len(&self, state: u32) -> usize {
+        self.partial[(state >> self.shift) as usize] as usize
+    }
+}
