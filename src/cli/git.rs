@@ -16,7 +16,7 @@ use secretscan::git::{HistoryScan, Progress};
 use secretscan::report::{path_name, Record};
 
 use super::config::GitConfig;
-use super::{open_report, print_error, Exit};
+use super::{finish_output, open_report, print_error, Exit};
 
 /// How often the progress line is redrawn.
 const TICK: Duration = Duration::from_millis(200);
@@ -90,7 +90,7 @@ pub fn run(mut c: GitConfig) -> Result<Exit> {
     }
     sink.finish().context(write_error.clone())?;
     drop(sink);
-    out.flush().context(write_error)?;
+    finish_output(out, &out_name)?;
     if let Some((file, baseline)) = &c.write_baseline {
         if !complete {
             bail!(

@@ -21,6 +21,7 @@ use std::io::{self, IsTerminal, Write};
 
 use clap::Parser;
 use secretscan::report::escape_message;
+use secretscan::report::output::Output;
 
 use self::args::Cli;
 use self::config::{Config, Env};
@@ -97,21 +98,26 @@ pub(crate) fn print_error(e: &anyhow::Error) {
     );
 }
 
-/// The report's destination: the file `output` (created or truncated), or
-/// stdout; with the name that write errors give.
-pub(crate) fn open_report(
-    output: Option<&std::path::Path>,
-) -> anyhow::Result<(String, Box<dyn Write>)> {
+/// The report's destination: the file `output`, written atomically (it
+/// appears, or replaces the old one, only when [`Output::finish`]
+/// succeeds), or stdout; with the name that write errors give.
+pub(crate) fn open_report(output: Option<&std::path::Path>) -> anyhow::Result<(String, Output)> {
     use anyhow::Context;
     use secretscan::report::path_name;
-    Ok(match output {
-        Some(path) => {
-            let file = std::fs::File::create(path)
-                .with_context(|| format!("{}: cannot create the report file", path_name(path)))?;
-            (path_name(path), Box::new(file))
-        }
-        None => ("<stdout>".to_string(), Box::new(io::stdout().lock())),
-    })
+    let name = output.map_or_else(|| "<stdout>".to_string(), path_name);
+    let out =
+        Output::open(output).with_context(|| format!("{name}: cannot create the report file"))?;
+    Ok((name, out))
+}
+
+/// Flushes `out` and finishes its [`Output`] (commits a report file).
+pub(crate) fn finish_output(out: std::io::BufWriter<Output>, name: &str) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let out = out
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .with_context(|| format!("{name}: write error"))?;
+    out.finish().with_context(|| format!("{name}: write error"))
 }
 
 /// Whether `e` is, or was caused by, writing to a closed pipe.

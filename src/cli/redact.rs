@@ -19,6 +19,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{bail, Context, Result};
+use secretscan::report::output::{AtomicFile, Output};
 use secretscan::report::{escape_message, path_name};
 use secretscan::rotation::KnownSources;
 use secretscan::KnownSecrets;
@@ -40,8 +41,8 @@ pub fn run(c: RedactConfig) -> Result<Exit> {
             (Box::new(file), meta)
         }
     };
-    let (output, output_name): (Box<dyn Write>, String) = match &c.output {
-        None => (Box::new(io::stdout().lock()), "<stdout>".to_string()),
+    let (output, output_name): (Output, String) = match &c.output {
+        None => (Output::Stdout(io::stdout()), "<stdout>".to_string()),
         Some(p) => {
             let output_name = path_name(p);
             if let (Some(inp), Ok(out)) = (&input_meta, std::fs::metadata(p)) {
@@ -51,9 +52,13 @@ pub fn run(c: RedactConfig) -> Result<Exit> {
                     bail!("{output_name}: the output is the input file; writing it would destroy the input before it is read");
                 }
             }
-            let file = File::create(p)
+            // Written beside the destination and renamed over it only when
+            // the whole input is redacted: a failure (a full disk, a read
+            // error, a signal) never leaves a truncated file that looks
+            // like a finished redaction.
+            let file = AtomicFile::create(p)
                 .with_context(|| format!("{output_name}: cannot create output file"))?;
-            (Box::new(file), output_name)
+            (Output::File(file), output_name)
         }
     };
     let mut redactor = c
@@ -97,8 +102,12 @@ pub fn run(c: RedactConfig) -> Result<Exit> {
         }
     }
     let counts = redactor.redacted_by_label().clone();
-    redactor
+    let out = redactor
         .finish()
+        .with_context(|| format!("{output_name}: write error"))?;
+    out.into_inner()
+        .map_err(|e| e.into_error())
+        .and_then(Output::finish)
         .with_context(|| format!("{output_name}: write error"))?;
     if let Some(w) = watcher {
         w.set_counts(&counts);
@@ -209,12 +218,8 @@ fn warn(message: &str) {
 /// Writes `value` as JSON to `path` through a temporary file and a rename,
 /// so a reader never sees half a snapshot.
 fn write_atomically(path: &std::path::Path, value: &impl serde::Serialize) -> io::Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    let mut file = File::create(&tmp)?;
+    let mut file = AtomicFile::create(path)?;
     serde_json::to_writer_pretty(&mut file, value)?;
     file.write_all(b"\n")?;
-    file.sync_all()?;
-    std::fs::rename(&tmp, path)
+    file.commit()
 }

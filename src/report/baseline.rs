@@ -247,8 +247,16 @@ impl Baseline {
     /// # Errors
     ///
     /// When the file cannot be written; the error names it.
+    /// The file appears whole or not at all (see [`crate::report::output`]):
+    /// a failure leaves the previous baseline untouched.
     pub fn save(&self, path: &Path) -> Result<(), BaselineError> {
-        std::fs::write(path, self.to_json()).map_err(|source| BaselineError::Io {
+        use std::io::Write as _;
+        let write = || -> std::io::Result<()> {
+            let mut file = crate::report::output::AtomicFile::create(path)?;
+            file.write_all(self.to_json().as_bytes())?;
+            file.commit()
+        };
+        write().map_err(|source| BaselineError::Io {
             path: crate::escape::path_name(path),
             action: "write",
             source,

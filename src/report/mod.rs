@@ -50,6 +50,7 @@ use crate::rules::validators::Validation;
 use crate::rules::{Confidence, Rule};
 
 pub mod baseline;
+pub mod output;
 pub mod sarif;
 pub mod suppress;
 

@@ -277,11 +277,47 @@ impl<R: Read> Read for Counted<'_, R> {
     }
 }
 
-/// Reads up to [`SNIFF_LEN`] bytes (fewer only at the end of input).
-fn read_head(r: &mut dyn Read) -> io::Result<Vec<u8>> {
+/// Reads up to [`SNIFF_LEN`] bytes (fewer only at the end of input or on
+/// an error), and what is left to read: the rest of `r`, or, when reading
+/// failed after some bytes, that error. A short member whose checksum fails
+/// at its end (a gzip trailer) still has its bytes scanned before the error
+/// is reported; an error before any byte is returned as is.
+fn read_head<R: Read>(mut r: R) -> io::Result<(Vec<u8>, Rest<R>)> {
     let mut head = Vec::with_capacity(SNIFF_LEN);
-    r.take(SNIFF_LEN as u64).read_to_end(&mut head)?;
-    Ok(head)
+    match (&mut r).take(SNIFF_LEN as u64).read_to_end(&mut head) {
+        Ok(_) => Ok((
+            head,
+            Rest {
+                inner: r,
+                cut: None,
+            },
+        )),
+        Err(e) if head.is_empty() => Err(e),
+        Err(e) => Ok((
+            head,
+            Rest {
+                inner: r,
+                cut: Some(Some(e)),
+            },
+        )),
+    }
+}
+
+/// What follows a member's head: the reader, or, when an error cut the head
+/// short, that error (returned once, then end of input; the reader is not
+/// read again).
+struct Rest<R> {
+    inner: R,
+    cut: Option<Option<io::Error>>,
+}
+
+impl<R: Read> Read for Rest<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match &mut self.cut {
+            None => self.inner.read(buf),
+            Some(e) => e.take().map_or(Ok(0), Err),
+        }
+    }
 }
 
 struct Walker<'a, 'v> {
@@ -361,7 +397,7 @@ impl Walker<'_, '_> {
         depth: u32,
         parent: Option<&'static str>,
     ) -> Result<(), Stop> {
-        let head = match read_head(r) {
+        let (head, rest) = match read_head(r) {
             Ok(h) => h,
             Err(e) => {
                 if let Some(stop) = self.tripped(path) {
@@ -376,7 +412,7 @@ impl Walker<'_, '_> {
             }
         };
         let kind = sniff(&head);
-        let mut whole = Cursor::new(head).chain(r);
+        let mut whole = Cursor::new(head).chain(rest);
         let Some(kind) = kind else {
             return self.leaf(path, &mut whole, parent.unwrap_or("input"));
         };
@@ -420,11 +456,11 @@ impl Walker<'_, '_> {
     }
 
     fn gzip(&mut self, path: &str, r: &mut dyn Read, depth: u32) -> Result<(), Stop> {
-        let mut gz = Counted {
+        let gz = Counted {
             inner: MultiGzDecoder::new(r),
             budget: self.budget,
         };
-        let head = match read_head(&mut gz) {
+        let (head, rest) = match read_head(gz) {
             Ok(h) => h,
             Err(e) => {
                 if let Some(stop) = self.tripped(path) {
@@ -438,13 +474,14 @@ impl Walker<'_, '_> {
                 return Ok(());
             }
         };
-        let stored = gz
+        let stored = rest
+            .inner
             .inner
             .header()
             .and_then(|h| h.filename())
             .map(|n| String::from_utf8_lossy(n).into_owned());
         let kind = sniff(&head);
-        let mut whole = Cursor::new(head).chain(gz);
+        let mut whole = Cursor::new(head).chain(rest);
         if kind == Some(Kind::Tar) {
             // `x.tar.gz!member`: the tar is no level of its own.
             return self.tar_in(path, &mut whole, depth, "tar.gz");

@@ -30,8 +30,8 @@
 
 use std::collections::HashSet;
 use std::fs::{self, File};
+use std::io::Cursor;
 use std::io::{self, BufWriter, Read};
-use std::io::{Cursor, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -55,7 +55,7 @@ use secretscan::{Finding, Fingerprint, ParallelStream, Scanner};
 use super::config::{Input, ScanConfig};
 use super::input::{name, read_some};
 use super::project::{absolute, Ignore};
-use super::{open_report, print_error, Exit};
+use super::{finish_output, open_report, print_error, Exit};
 
 mod files;
 mod filter;
@@ -339,7 +339,7 @@ pub fn run(c: ScanConfig) -> Result<Exit> {
     }
     sink.finish().context(write_error.clone())?;
     drop(sink);
-    out.flush().context(write_error)?;
+    finish_output(out, &out_name)?;
     if let Some((file, baseline)) = &write_baseline {
         if progress.stopped {
             bail!(

@@ -172,6 +172,18 @@ pub enum GitError {
         #[source]
         source: BoxError,
     },
+    /// A pack file does not match its index (truncated, overwritten) or
+    /// cannot be opened: none of its objects is read, and each one that
+    /// history needs is an [`GitError::Object`] error too.
+    #[error("{repo}: pack {pack} is unreadable: it {reason}")]
+    Pack {
+        /// The repository as given.
+        repo: String,
+        /// The pack file's path.
+        pack: String,
+        /// Why.
+        reason: String,
+    },
     /// A tree nests deeper than any real checkout (a crafted repository).
     #[error("{repo}: tree {id} at {path} nests deeper than {limit} levels")]
     TooDeep {
@@ -382,7 +394,8 @@ impl HistoryScan {
         revisions: &Revisions,
         progress: &Progress,
     ) -> Result<History, GitError> {
-        let packs = Packs::open(repo);
+        let mut packs = Packs::open(ctx, repo);
+        let pack_errors = std::mem::take(&mut packs.errors);
         let stop = AtomicBool::new(false);
         // Every reference, or a branch or range with a fair share of the
         // history: nearly every blob in the packs is wanted, so every
@@ -412,7 +425,8 @@ impl HistoryScan {
             (plan, whole, early.filter(|_| whole))
         });
         let mut plan = plan?;
-        let mut errors = std::mem::take(&mut plan.errors);
+        let mut errors = pack_errors;
+        errors.append(&mut plan.errors);
         let history = (&plan.commits[..], &plan.order[..]);
         // A large range: its packs are decoded whole now (it was not
         // worth starting before its size was known).
@@ -453,7 +467,7 @@ impl HistoryScan {
                 // to decode in the packs: read one by one (errors are
                 // named there).
                 let unscanned = std::mem::take(&mut located.unscanned);
-                let (rest, scan_errors) = self.scan_blobs(ctx, progress, |send| {
+                let (rest, scan_errors) = self.scan_blobs(ctx, &packs, progress, |send| {
                     for job in unscanned {
                         send(job);
                     }
@@ -482,7 +496,7 @@ impl HistoryScan {
                     }
                     None => false,
                 });
-                let (rest, scan_errors) = self.scan_blobs(ctx, progress, |send| {
+                let (rest, scan_errors) = self.scan_blobs(ctx, &packs, progress, |send| {
                     for job in jobs {
                         if !scanned.contains(&job.id) {
                             send(job);
@@ -652,7 +666,8 @@ impl HistoryScan {
             .detach();
         let mut errors = vec![];
         let mut in_head: std::collections::HashSet<(BString, ObjectId)> = Default::default();
-        let packs = Packs::open(repo);
+        let mut packs = Packs::open(ctx, repo);
+        errors.append(&mut packs.errors);
         let mut objects = Objects::new(repo, &packs);
         let mut buf = vec![];
         let mut stack = vec![(head_tree, BString::default())];
@@ -698,7 +713,7 @@ impl HistoryScan {
                 paths.push(path);
             }
         }
-        let (hits, scan_errors) = self.scan_blobs(ctx, progress, |send| {
+        let (hits, scan_errors) = self.scan_blobs(ctx, &packs, progress, |send| {
             for id in &order {
                 send(Job {
                     id: *id,

@@ -25,6 +25,12 @@ pub(super) fn pack_indices(repo: &gix::Repository) -> Vec<PathBuf> {
 /// time).
 pub(super) struct Packs {
     pub(super) list: Vec<(pack::index::File, pack::data::File)>,
+    /// Packs that do not match their index (truncated, overwritten), by
+    /// index, with why. Their objects are not read: not from the pack, and
+    /// not through the object database, which would read the same bytes.
+    pub(super) corrupt: Vec<(pack::index::File, String)>,
+    /// One error per pack that cannot be read, naming it.
+    pub(super) errors: Vec<GitError>,
 }
 
 impl Packs {
@@ -36,20 +42,70 @@ impl Packs {
             .sum()
     }
 
-    /// Opens the packs in name order. A pack that cannot be opened is left
-    /// out: its objects are read through the object database, whose errors
-    /// name the object.
-    pub(super) fn open(repo: &gix::Repository) -> Packs {
+    /// Opens the packs in name order, each checked against its index in
+    /// constant time: the pack's object count and its trailing checksum
+    /// must be those the index recorded (a truncated or partly overwritten
+    /// pack fails the second). A pack that fails is not read, and is an
+    /// error naming it (git itself says "packfile ... does not match
+    /// index"); an index that cannot be read leaves its pack to the object
+    /// database, whose errors name each object.
+    pub(super) fn open(ctx: &Ctx, repo: &gix::Repository) -> Packs {
         let hash = repo.object_hash();
-        let list = pack_indices(repo)
-            .into_iter()
-            .filter_map(|idx| {
-                let index = pack::index::File::at(&idx, hash).ok()?;
-                let data = pack::data::File::at(idx.with_extension("pack"), hash).ok()?;
-                Some((index, data))
-            })
-            .collect();
-        Packs { list }
+        let mut packs = Packs {
+            list: vec![],
+            corrupt: vec![],
+            errors: vec![],
+        };
+        for idx in pack_indices(repo) {
+            let Ok(index) = pack::index::File::at(&idx, hash) else {
+                continue;
+            };
+            let pack_path = idx.with_extension("pack");
+            let problem = match pack::data::File::at(&pack_path, hash) {
+                Err(e) => Err(format!("cannot be opened ({e})")),
+                Ok(data) if data.num_objects() != index.num_objects() => Err(format!(
+                    "holds {} objects where its index lists {}",
+                    data.num_objects(),
+                    index.num_objects()
+                )),
+                Ok(data) if data.data_len() < hash.len_in_bytes() + 12 => {
+                    Err("is shorter than a pack header and trailer".into())
+                }
+                Ok(data) if data.checksum() != index.pack_checksum() => Err(
+                    "does not match its index (truncated or overwritten: its checksum differs)"
+                        .into(),
+                ),
+                Ok(data) => Ok(data),
+            };
+            match problem {
+                Ok(data) => packs.list.push((index, data)),
+                Err(reason) => {
+                    packs.errors.push(GitError::Pack {
+                        repo: ctx.name.clone(),
+                        pack: crate::escape::path_name(&pack_path),
+                        reason: reason.clone(),
+                    });
+                    packs.corrupt.push((index, reason));
+                }
+            }
+        }
+        packs
+    }
+}
+
+impl Packs {
+    /// An error when `id` sits in a pack that does not match its index:
+    /// such an object is not read from anywhere, since the object
+    /// database would read the same bad bytes.
+    pub(super) fn corrupt_holding(&self, id: &gix::oid) -> Option<BoxError> {
+        let (index, reason) = self.corrupt.iter().find(|(i, _)| i.lookup(id).is_some())?;
+        Some(
+            format!(
+                "it is in pack {}, which {reason}",
+                crate::escape::path_name(&index.path().with_extension("pack"))
+            )
+            .into(),
+        )
     }
 }
 
@@ -110,6 +166,11 @@ impl<'a> Objects<'a> {
                 found = Some(outcome.kind);
             }
             break;
+        }
+        if found.is_none() {
+            if let Some(e) = self.packs.corrupt_holding(id) {
+                return Err(e);
+            }
         }
         match found {
             Some(kind) => Ok(Some(gix::objs::Data::new(kind, buf))),

@@ -113,6 +113,7 @@ impl HistoryScan {
     pub(super) fn scan_blobs(
         &self,
         ctx: &Ctx,
+        packs: &Packs,
         progress: &Progress,
         feed: impl FnOnce(&mut dyn FnMut(Job)),
     ) -> (Vec<BlobHits>, Vec<GitError>) {
@@ -130,7 +131,7 @@ impl HistoryScan {
                         // other workers take jobs while this one scans.
                         let job = lock(&rx).recv();
                         let Ok(job) = job else { break };
-                        match self.scan_blob(ctx, &repo, &job, &mut buf, progress) {
+                        match self.scan_blob(ctx, packs, &repo, &job, &mut buf, progress) {
                             Ok(found) if found.is_empty() => {}
                             Ok(found) => lock(&hits).push(BlobHits {
                                 id: job.id,
@@ -163,6 +164,7 @@ impl HistoryScan {
     pub(super) fn scan_blob(
         &self,
         ctx: &Ctx,
+        packs: &Packs,
         repo: &gix::Repository,
         job: &Job,
         buf: &mut Vec<u8>,
@@ -179,6 +181,9 @@ impl HistoryScan {
             },
             source,
         };
+        if let Some(e) = packs.corrupt_holding(&job.id) {
+            return Err(object_error(e));
+        }
         let data = match repo.objects.try_find(&job.id, buf) {
             Ok(Some(data)) => data,
             Ok(None) => return Err(object_error("object not found".into())),
