@@ -57,8 +57,21 @@ fn material() -> &'static [Vec<u8>] {
         }
         pool.sort();
         pool.dedup();
+        if let Some(dir) = std::env::var_os("SECRETSCAN_FUZZ_DUMP_MATERIAL") {
+            dump(std::path::Path::new(&dir), &pool);
+        }
         pool
     })
+}
+
+/// Writes each material piece to `dir/NNNN` (for `scripts/fuzz.sh`, which
+/// seeds corpora with them: token-shaped seeds are made at seed time from
+/// the rules' templates, never committed).
+fn dump(dir: &std::path::Path, pool: &[Vec<u8>]) {
+    std::fs::create_dir_all(dir).expect("material directory");
+    for (i, piece) in pool.iter().enumerate() {
+        std::fs::write(dir.join(format!("{i:04}")), piece).expect("material file");
+    }
 }
 
 /// Decodes fuzz input: `0xFE i` becomes material piece `i`; other bytes stay.
@@ -76,4 +89,33 @@ pub fn expand(data: &[u8]) -> Vec<u8> {
         }
     }
     out
+}
+
+/// A path of this process's own under the temp directory, for targets whose
+/// API under test takes a file (one fuzzing process runs one input at a
+/// time, so one path per name and process is enough).
+pub fn scratch_path(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("secretscan-fuzz-{}-{name}", std::process::id()))
+}
+
+/// Scans `input` with `scanner` and `oracle` and asserts that `scan` and
+/// `redact` agree; `name` labels the assertion messages.
+pub fn assert_agrees(name: &str, scanner: &Scanner, oracle: &Oracle, input: &[u8]) {
+    let fast = scanner.scan(input);
+    let slow = oracle.scan(input);
+    assert_eq!(
+        fast,
+        slow,
+        "{name}: scan differs from the oracle on {:?}",
+        String::from_utf8_lossy(input)
+    );
+    let fast = scanner.redact(input);
+    let slow = oracle.redact(input);
+    assert!(
+        fast.as_ref() == slow.as_slice(),
+        "{name}: redact differs from the oracle on {:?}\nfast:   {:?}\noracle: {:?}",
+        String::from_utf8_lossy(input),
+        String::from_utf8_lossy(&fast),
+        String::from_utf8_lossy(&slow)
+    );
 }
