@@ -160,6 +160,19 @@ pub(crate) fn lowered_exact(hir: &Hir) -> Option<Vec<Vec<u8>>> {
 /// letters ASCII-lowercased when `fold` is set, as matched otherwise.
 pub(crate) fn exact_strings(hir: &Hir, fold: bool) -> Option<Vec<Vec<u8>>> {
     let limit = if fold { PREFIX_LIMIT } else { EXACT_LIMIT };
+    // Counting first is cheap; enumerating a language that turns out too
+    // big allocated most of the pack's compile time (an optional context
+    // group of a provider rule holds millions of strings).
+    if language_size(hir, fold) > limit as u64 {
+        return None;
+    }
+    enumerate(hir, fold, limit)
+}
+
+/// [`exact_strings`] below its size check: the parts of a language of at
+/// most `limit` strings are enumerated without counting again (products
+/// stay guarded by `limit`).
+fn enumerate(hir: &Hir, fold: bool, limit: usize) -> Option<Vec<Vec<u8>>> {
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => Some(vec![vec![]]),
         HirKind::Literal(lit) => Some(vec![if fold {
@@ -193,18 +206,18 @@ pub(crate) fn exact_strings(hir: &Hir, fold: bool) -> Option<Vec<Vec<u8>>> {
             set.dedup();
             Some(set.into_iter().map(|b| vec![b]).collect())
         }
-        HirKind::Capture(c) => exact_strings(&c.sub, fold),
+        HirKind::Capture(c) => enumerate(&c.sub, fold, limit),
         HirKind::Concat(subs) => {
             let mut acc = vec![vec![]];
             for sub in subs {
-                acc = product_limited(&acc, &exact_strings(sub, fold)?, limit)?;
+                acc = product_limited(&acc, &enumerate(sub, fold, limit)?, limit)?;
             }
             Some(acc)
         }
         HirKind::Alternation(subs) => {
             let mut all = vec![];
             for sub in subs {
-                all.extend(exact_strings(sub, fold)?);
+                all.extend(enumerate(sub, fold, limit)?);
                 if all.len() > limit {
                     return None;
                 }
@@ -218,7 +231,7 @@ pub(crate) fn exact_strings(hir: &Hir, fold: bool) -> Option<Vec<Vec<u8>>> {
             if max > 4 {
                 return None;
             }
-            let one = exact_strings(&r.sub, fold)?;
+            let one = enumerate(&r.sub, fold, limit)?;
             let mut all = vec![];
             let mut acc = vec![vec![]];
             for n in 0..=max {
@@ -230,6 +243,68 @@ pub(crate) fn exact_strings(hir: &Hir, fold: bool) -> Option<Vec<Vec<u8>>> {
             all.sort();
             all.dedup();
             Some(all)
+        }
+    }
+}
+
+/// An upper bound on the number of distinct strings `hir` matches
+/// (saturating; `u64::MAX` for an unbounded or wide language), with case
+/// variants counted once when `fold` is set, as [`exact_strings`] lists
+/// them. Cost: one walk of `hir`.
+fn language_size(hir: &Hir, fold: bool) -> u64 {
+    let bytes = |set: &mut dyn Iterator<Item = u32>| -> u64 {
+        let mut seen = [false; 256];
+        for b in set {
+            let Ok(b) = u8::try_from(b) else {
+                return u64::MAX;
+            };
+            seen[usize::from(if fold { b.to_ascii_lowercase() } else { b })] = true;
+        }
+        seen.iter().filter(|&&x| x).count() as u64
+    };
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) | HirKind::Literal(_) => 1,
+        HirKind::Class(Class::Bytes(c)) => bytes(
+            &mut c
+                .iter()
+                .flat_map(|r| u32::from(r.start())..=u32::from(r.end())),
+        ),
+        HirKind::Class(Class::Unicode(c)) => {
+            if c.iter().any(|r| r.end() as u32 > 0xff) {
+                return u64::MAX;
+            }
+            bytes(&mut c.iter().flat_map(|r| r.start() as u32..=r.end() as u32))
+        }
+        HirKind::Capture(c) => language_size(&c.sub, fold),
+        HirKind::Concat(subs) => subs
+            .iter()
+            .map(|s| language_size(s, fold))
+            .fold(1, u64::saturating_mul),
+        HirKind::Alternation(subs) => subs
+            .iter()
+            .map(|s| language_size(s, fold))
+            .fold(0, u64::saturating_add),
+        HirKind::Repetition(r) => {
+            let Some(max) = r.max else {
+                return u64::MAX;
+            };
+            let one = language_size(&r.sub, fold);
+            let mut total: u64 = 0;
+            let mut power: u64 = 1;
+            for n in 0..=max.min(64) {
+                if n >= r.min {
+                    total = total.saturating_add(power);
+                }
+                power = power.saturating_mul(one);
+                if total == u64::MAX {
+                    break;
+                }
+            }
+            if max > 64 && one > 1 {
+                u64::MAX
+            } else {
+                total
+            }
         }
     }
 }
@@ -295,25 +370,7 @@ pub(crate) fn prefix_strings(hir: &Hir, fold: bool) -> Option<Vec<Vec<u8>>> {
     }
     match hir.kind() {
         HirKind::Capture(c) => prefix_strings(&c.sub, fold),
-        HirKind::Concat(subs) => {
-            let mut acc = vec![vec![]];
-            for sub in subs {
-                // NOTE: when the set would grow past the limit, the prefixes
-                // collected so far are still a valid answer: every match
-                // begins with one of them.
-                match exact_strings(sub, fold) {
-                    Some(exact) => match product_limited(&acc, &exact, limit) {
-                        Some(next) => acc = next,
-                        None => return Some(acc),
-                    },
-                    None => {
-                        let more = prefix_strings(sub, fold).unwrap_or_else(|| vec![vec![]]);
-                        return Some(product_limited(&acc, &more, limit).unwrap_or(acc));
-                    }
-                }
-            }
-            Some(acc)
-        }
+        HirKind::Concat(subs) => Some(concat_prefixes(subs, fold, limit)),
         HirKind::Alternation(subs) => {
             let mut all = vec![];
             for sub in subs {
@@ -324,6 +381,47 @@ pub(crate) fn prefix_strings(hir: &Hir, fold: bool) -> Option<Vec<Vec<u8>>> {
         HirKind::Repetition(r) if r.min >= 1 => prefix_strings(&r.sub, fold),
         _ => None,
     }
+}
+
+/// [`prefix_strings`] of the concatenation of `subs`. An alternation whose
+/// branches are partly complete strings (`(?:name context|\b)` before a
+/// literal prefix) continues into what follows for those branches: every
+/// match then begins with the branch's string and a prefix of the rest.
+fn concat_prefixes(subs: &[Hir], fold: bool, limit: usize) -> Vec<Vec<u8>> {
+    let mut acc = vec![vec![]];
+    for (i, sub) in subs.iter().enumerate() {
+        // NOTE: when the set would grow past the limit, the prefixes
+        // collected so far are still a valid answer: every match begins
+        // with one of them.
+        if let Some(exact) = exact_strings(sub, fold) {
+            match product_limited(&acc, &exact, limit) {
+                Some(next) => acc = next,
+                None => return acc,
+            }
+            continue;
+        }
+        let more = match sub.kind() {
+            HirKind::Alternation(branches) => {
+                let rest = concat_prefixes(&subs[i + 1..], fold, limit);
+                let mut all = vec![];
+                for branch in branches {
+                    match exact_strings(branch, fold) {
+                        Some(exact) => {
+                            let joined = product_limited(&exact, &rest, limit);
+                            all.extend(joined.unwrap_or(exact));
+                        }
+                        None => {
+                            all.extend(prefix_strings(branch, fold).unwrap_or_else(|| vec![vec![]]))
+                        }
+                    }
+                }
+                all
+            }
+            _ => prefix_strings(sub, fold).unwrap_or_else(|| vec![vec![]]),
+        };
+        return product_limited(&acc, &more, limit).unwrap_or(acc);
+    }
+    acc
 }
 
 pub(crate) fn product(a: &[Vec<u8>], b: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {

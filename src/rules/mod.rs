@@ -26,6 +26,7 @@
 //! maximum match length; that bound is what makes streaming exact.
 
 pub mod check;
+pub mod provider;
 pub mod template;
 pub mod validators;
 
@@ -156,6 +157,55 @@ pub struct Rotation {
 struct RuleFile {
     #[serde(default)]
     rules: Vec<RuleSpec>,
+    /// Provider rows (see [`provider`]), compiled into rules after the
+    /// file's own `[[rules]]`.
+    #[serde(default)]
+    provider: Vec<provider::ProviderSpec>,
+}
+
+/// Parses a rule file; a schema error names the rule (or provider row) by
+/// its id, or by its position when the id is what is wrong.
+fn parse_rule_file(origin: &Origin, text: &str) -> Result<RuleFile, Error> {
+    let syntax = |message: String| Error::Syntax {
+        origin: origin.clone(),
+        message,
+    };
+    let table: toml::Table =
+        toml::from_str(text).map_err(|e| syntax(e.to_string().trim_end().to_string()))?;
+    match RuleFile::deserialize(toml::Value::Table(table.clone())) {
+        Ok(file) => Ok(file),
+        Err(e) => {
+            // Each entry read on its own, so that the error names it.
+            for (key, kind) in [("rules", "rule"), ("provider", "provider row")] {
+                let Some(entries) = table.get(key).and_then(toml::Value::as_array) else {
+                    continue;
+                };
+                for (n, value) in entries.iter().enumerate() {
+                    let problem = if key == "rules" {
+                        RuleSpec::deserialize(value.clone()).err()
+                    } else {
+                        provider::ProviderSpec::deserialize(value.clone()).err()
+                    };
+                    if let Some(e) = problem {
+                        let rule_id = value
+                            .get("id")
+                            .and_then(toml::Value::as_str)
+                            .map_or_else(|| format!("#{} (no id)", n + 1), str::to_string);
+                        return Err(Error::Rule {
+                            origin: origin.clone(),
+                            rule_id: if key == "rules" {
+                                rule_id
+                            } else {
+                                format!("{rule_id} ({kind})")
+                            },
+                            reason: RuleProblem::Schema(e.to_string().trim_end().to_string()),
+                        });
+                    }
+                }
+            }
+            Err(syntax(e.to_string().trim_end().to_string()))
+        }
+    }
 }
 
 /// A rule that passed the syntax checks: its examples expanded, its origin
@@ -217,52 +267,73 @@ impl RuleSet {
     /// Never in a released build: the test suite loads and checks the pack.
     pub fn builtin() -> RuleSet {
         let mut set = RuleSet::new();
-        for (name, text) in BUILTIN_RULE_FILES {
-            set.add_toml(Origin(format!("<builtin>/{name}")), text)
-                .expect("built-in rules are valid (checked by the test suite)");
-        }
+        let files: Vec<(Origin, &str)> = BUILTIN_RULE_FILES
+            .iter()
+            .map(|(name, text)| (Origin(format!("<builtin>/{name}")), *text))
+            .collect();
+        set.add_tomls(&files)
+            .expect("built-in rules are valid (checked by the test suite)");
         set
     }
 
-    /// Parses a rule file's text and appends its rules.
+    /// Parses a rule file's text and appends its rules: its `[[rules]]`,
+    /// then its `[[provider]]` rows (see [`provider`]) as rules.
     ///
     /// # Errors
     ///
-    /// Invalid TOML, an unknown field, a bad id, a duplicate id or a bad
-    /// example template; the error names `origin` and the rule.
+    /// Invalid TOML, an unknown field, a bad id, a duplicate id, a bad
+    /// example template or a bad provider row; the error names `origin` and
+    /// the rule (a row by the id of the rule it becomes).
     pub fn add_toml(&mut self, origin: Origin, text: &str) -> Result<(), Error> {
-        let syntax = |message: String| Error::Syntax {
-            origin: origin.clone(),
-            message,
-        };
-        let table: toml::Table =
-            toml::from_str(text).map_err(|e| syntax(e.to_string().trim_end().to_string()))?;
-        // Each rule is read on its own, so that a schema error names the
-        // rule (its id, or its position when the id is what is wrong).
-        let file = RuleFile::deserialize(toml::Value::Table(table.clone()));
-        if let Err(e) = file {
-            let rules = table.get("rules").and_then(toml::Value::as_array);
-            let Some(rules) = rules else {
-                return Err(syntax(e.to_string().trim_end().to_string()));
-            };
-            for (n, value) in rules.iter().enumerate() {
-                if let Err(e) = RuleSpec::deserialize(value.clone()) {
-                    let rule_id = value
-                        .get("id")
-                        .and_then(toml::Value::as_str)
-                        .map_or_else(|| format!("#{} (no id)", n + 1), str::to_string);
-                    return Err(Error::Rule {
-                        origin: origin.clone(),
-                        rule_id,
-                        reason: RuleProblem::Schema(e.to_string().trim_end().to_string()),
-                    });
-                }
-            }
-            return Err(syntax(e.to_string().trim_end().to_string()));
+        self.add_tomls(&[(origin, text)])
+    }
+
+    /// [`RuleSet::add_toml`] for several files at once, in order. Provider
+    /// rows are judged together: a prefix that two rows of these files
+    /// share is matched only next to a provider's name, never alone.
+    ///
+    /// # Errors
+    ///
+    /// As [`RuleSet::add_toml`], for the first file that has one.
+    pub fn add_tomls(&mut self, files: &[(Origin, &str)]) -> Result<(), Error> {
+        let mut parsed = Vec::with_capacity(files.len());
+        for (origin, text) in files {
+            parsed.push((origin, parse_rule_file(origin, text)?));
         }
-        let file = file.expect("checked above");
-        for spec in file.rules {
-            self.add_spec(origin.clone(), spec)?;
+        let prefixes: Vec<&str> = parsed
+            .iter()
+            .flat_map(|(_, f)| f.provider.iter())
+            .filter_map(|p| p.prefix.as_deref())
+            .collect();
+        let taken: Vec<String> = self
+            .rules
+            .iter()
+            .flat_map(|r| r.keywords.iter())
+            .chain(
+                parsed
+                    .iter()
+                    .flat_map(|(_, f)| f.rules.iter())
+                    .flat_map(|r| r.keywords.iter()),
+            )
+            .map(|k| k.to_ascii_lowercase())
+            .collect();
+        let mut rows = vec![];
+        for (origin, file) in &parsed {
+            for spec in &file.rules {
+                self.add_spec((*origin).clone(), spec.clone())?;
+            }
+            for row in &file.provider {
+                let bare = row.bare_prefix(&prefixes, &taken).is_some();
+                let spec = row.to_rule_spec(bare).map_err(|message| Error::Rule {
+                    origin: (*origin).clone(),
+                    rule_id: row.rule_id(),
+                    reason: RuleProblem::Schema(message),
+                })?;
+                rows.push(((*origin).clone(), spec));
+            }
+        }
+        for (origin, spec) in rows {
+            self.add_spec(origin, spec)?;
         }
         Ok(())
     }
