@@ -53,7 +53,10 @@ pub(crate) struct StreamCore {
     pub base: u64,
     /// No unreported match starts before this offset.
     frontier: u64,
-    cursors: Vec<RuleCursor>,
+    /// Per rule, made on its first keyword hit: most inputs wake few of
+    /// the pack's rules, and a cursor per rule per input cost more than
+    /// scanning a small file.
+    cursors: Vec<Option<Box<RuleCursor>>>,
     /// Rules with pending keyword hits.
     active: Vec<usize>,
     /// Validated candidates whose component may still grow.
@@ -117,7 +120,7 @@ impl StreamCore {
             head: 0,
             base: 0,
             frontier: 0,
-            cursors: vec![RuleCursor::default(); n],
+            cursors: vec![None; n],
             active: vec![],
             pending: vec![],
             findings: vec![],
@@ -236,7 +239,7 @@ impl StreamCore {
         let overlap = prefilter.max_keyword_len().saturating_sub(1);
         let (cursors, active) = (&mut self.cursors, &mut self.active);
         let mut add = |rule: usize, hit: Hit| {
-            let hits = &mut cursors[rule].hits;
+            let hits = &mut cursors[rule].get_or_insert_with(Box::default).hits;
             if hits.is_empty() {
                 active.push(rule);
             }
@@ -383,7 +386,9 @@ impl StreamCore {
             frontier = frontier.min(f);
         }
         active.retain(|&rule| {
-            let cursor = &mut cursors[rule];
+            let cursor = cursors[rule]
+                .as_deref_mut()
+                .expect("an active rule has had a hit, so a cursor");
             let f = advance_rule(&inner.compiled[rule], cursor, &view, |m| {
                 if let Some(mut c) = scanner.candidate(rule, m, view.hay, view.base, keep_values) {
                     if let Some(lines) = lines.as_deref_mut() {
