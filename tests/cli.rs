@@ -1119,6 +1119,26 @@ fn rules_lists_the_pack() {
     let github = rules.iter().find(|r| r["id"] == "github-pat").unwrap();
     assert_eq!(github["keywords"][0], "ghp_");
     assert!(github["priority"].is_i64());
+    // Each rule names its provider: a hand-written rule by its file's
+    // `provider_name`, a provider row by its name; families name none.
+    assert_eq!(github["provider"], "GitHub");
+    let groq = rules.iter().find(|r| r["id"] == "groq-api-key").unwrap();
+    assert_eq!(groq["provider"], "Groq");
+    let hash = rules
+        .iter()
+        .find(|r| {
+            r["origin"]
+                .as_str()
+                .unwrap()
+                .ends_with("password-hash.toml")
+        })
+        .unwrap();
+    assert!(hash["provider"].is_null(), "{hash}");
+    let providers: std::collections::HashSet<&str> = rules
+        .iter()
+        .filter_map(|r| r["provider"].as_str())
+        .collect();
+    assert!(providers.len() >= 800, "{} providers", providers.len());
     let listed = bin()
         .args(["rules", "list", "--format", "json"])
         .output()

@@ -21,6 +21,8 @@ struct RuleRow<'a> {
     confidence: Confidence,
     #[serde(skip_serializing_if = "Option::is_none")]
     validate: Option<&'static str>,
+    /// The provider; `null` for a credential family (passwords, keys).
+    provider: Option<&'a str>,
     keywords: &'a [String],
     origin: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -42,6 +44,7 @@ pub fn list(scanner: &Scanner, format: ListFormat) -> Result<Exit> {
                 r.confidence
             },
             validate: r.validate.map(|c| c.name()),
+            provider: r.provider.as_deref(),
             keywords: &r.keywords,
             origin: r.origin.to_string(),
             rotate: r.rotate.as_ref(),

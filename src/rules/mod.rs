@@ -1,8 +1,11 @@
 //! Rules as data: the TOML syntax as written, and the validated [`Rule`].
 //!
-//! A rule file holds `[[rules]]` tables:
+//! A rule file holds `[[rules]]` tables (and `[[provider]]` rows, see
+//! [`provider`]), after an optional file-wide `provider_name`:
 //!
 //! ```toml
+//! provider_name = "Example Corp"      # the provider of rules that name none
+//!
 //! [[rules]]
 //! id = "example-token"                # kebab-case; used in [REDACTED:<id>]
 //! name = "Example Corp API token"
@@ -15,6 +18,7 @@
 //! validate = "github-crc32"           # offline check; a pass makes the finding "high"
 //! looks_random = false                # validator: drop words, identifiers, UUIDs, digests
 //! overrides = ["generic-api-key"]     # rules this one is more specific than
+//! provider = "Example Corp"          # by default the file's provider_name
 //! rotate = { text = "Revoke it in the console, issue a new one.", url = "https://example.com/keys" }
 //! examples = ["token: exm_{{alnum:32}}"]   # see rules::template for {{..}}
 //! negative_examples = ["exm_short"]
@@ -81,6 +85,11 @@ pub struct RuleSpec {
     /// How to rotate this kind of key.
     #[serde(default)]
     pub rotate: Option<Rotation>,
+    /// The provider whose credential this is (`rules --format json`); by
+    /// default the file's `provider_name`, none for credential families
+    /// (passwords, private keys, connection strings).
+    #[serde(default)]
+    pub provider: Option<String>,
     /// Texts the rule must find (templates, see [`template`]).
     #[serde(default)]
     pub examples: Vec<String>,
@@ -155,6 +164,9 @@ pub struct Rotation {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RuleFile {
+    /// The provider of the file's `[[rules]]` that do not name their own.
+    #[serde(default)]
+    provider_name: Option<String>,
     #[serde(default)]
     rules: Vec<RuleSpec>,
     /// Provider rows (see [`provider`]), compiled into rules after the
@@ -230,6 +242,8 @@ pub struct Rule {
     pub confidence: Confidence,
     /// The offline check, if any.
     pub validate: Option<crate::rules::validators::Check>,
+    /// The provider whose credential this is; none for a family.
+    pub provider: Option<Arc<str>>,
     /// Whether secrets that do not look random are dropped.
     pub looks_random: bool,
     /// Ids of the rules this one is more specific than.
@@ -320,7 +334,11 @@ impl RuleSet {
         let mut rows = vec![];
         for (origin, file) in &parsed {
             for spec in &file.rules {
-                self.add_spec((*origin).clone(), spec.clone())?;
+                let mut spec = spec.clone();
+                if spec.provider.is_none() {
+                    spec.provider.clone_from(&file.provider_name);
+                }
+                self.add_spec((*origin).clone(), spec)?;
             }
             for row in &file.provider {
                 let bare = row.bare_prefix(&prefixes, &taken).is_some();
@@ -445,6 +463,7 @@ impl RuleSet {
             reject_placeholders: spec.reject_placeholders,
             confidence: spec.confidence,
             validate,
+            provider: spec.provider.as_deref().map(Arc::from),
             looks_random: spec.looks_random,
             overrides: spec.overrides,
             rotate: spec.rotate,

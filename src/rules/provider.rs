@@ -567,6 +567,7 @@ impl ProviderSpec {
                 .is_some_and(|p| crate::rules::validators::is_placeholder(p.as_bytes())),
             confidence: Confidence::Medium,
             validate: None,
+            provider: Some(self.name.clone()),
             looks_random,
             overrides: vec![],
             rotate: Some(Rotation {
