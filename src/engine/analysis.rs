@@ -163,7 +163,7 @@ pub(crate) fn exact_strings(hir: &Hir, fold: bool) -> Option<Vec<Vec<u8>>> {
     // Counting first is cheap; enumerating a language that turns out too
     // big allocated most of the pack's compile time (an optional context
     // group of a provider rule holds millions of strings).
-    if language_size(hir, fold) > limit as u64 {
+    if language_size(hir, fold, limit as u64) > limit as u64 {
         return None;
     }
     enumerate(hir, fold, limit)
@@ -247,11 +247,14 @@ fn enumerate(hir: &Hir, fold: bool, limit: usize) -> Option<Vec<Vec<u8>>> {
     }
 }
 
-/// An upper bound on the number of distinct strings `hir` matches
-/// (saturating; `u64::MAX` for an unbounded or wide language), with case
-/// variants counted once when `fold` is set, as [`exact_strings`] lists
-/// them. Cost: one walk of `hir`.
-fn language_size(hir: &Hir, fold: bool) -> u64 {
+/// An upper bound on the number of distinct strings `hir` matches, with
+/// case variants counted once when `fold` is set, as [`exact_strings`]
+/// lists them; any answer above `cap` is only "more than `cap`" (walks stop
+/// there). Cost: one walk of `hir`, cut short once the count passes `cap`,
+/// so the deep, wide context groups of provider rules cost little each
+/// time a caller asks again at every level.
+fn language_size(hir: &Hir, fold: bool, cap: u64) -> u64 {
+    let over = cap.saturating_add(1);
     let bytes = |set: &mut dyn Iterator<Item = u32>| -> u64 {
         let mut seen = [false; 256];
         for b in set {
@@ -262,51 +265,75 @@ fn language_size(hir: &Hir, fold: bool) -> u64 {
         }
         seen.iter().filter(|&&x| x).count() as u64
     };
-    match hir.kind() {
+    let size = match hir.kind() {
         HirKind::Empty | HirKind::Look(_) | HirKind::Literal(_) => 1,
-        HirKind::Class(Class::Bytes(c)) => bytes(
-            &mut c
-                .iter()
-                .flat_map(|r| u32::from(r.start())..=u32::from(r.end())),
-        ),
+        HirKind::Class(Class::Bytes(c)) => {
+            if c.ranges().iter().map(|r| r.len()).sum::<usize>() as u64 > 2 * over {
+                return over;
+            }
+            bytes(
+                &mut c
+                    .iter()
+                    .flat_map(|r| u32::from(r.start())..=u32::from(r.end())),
+            )
+        }
         HirKind::Class(Class::Unicode(c)) => {
             if c.iter().any(|r| r.end() as u32 > 0xff) {
-                return u64::MAX;
+                return over;
             }
             bytes(&mut c.iter().flat_map(|r| r.start() as u32..=r.end() as u32))
         }
-        HirKind::Capture(c) => language_size(&c.sub, fold),
-        HirKind::Concat(subs) => subs
-            .iter()
-            .map(|s| language_size(s, fold))
-            .fold(1, u64::saturating_mul),
-        HirKind::Alternation(subs) => subs
-            .iter()
-            .map(|s| language_size(s, fold))
-            .fold(0, u64::saturating_add),
+        HirKind::Capture(c) => language_size(&c.sub, fold, cap),
+        HirKind::Concat(subs) => {
+            // A factor of 0 (an empty class) would make the product 0; the
+            // bound stays an upper bound if we stop early anyway.
+            let mut product: u64 = 1;
+            for s in subs {
+                product = product.saturating_mul(language_size(s, fold, cap));
+                if product > cap {
+                    return over;
+                }
+            }
+            product
+        }
+        HirKind::Alternation(subs) => {
+            let mut sum: u64 = 0;
+            for s in subs {
+                sum = sum.saturating_add(language_size(s, fold, cap));
+                if sum > cap {
+                    return over;
+                }
+            }
+            sum
+        }
         HirKind::Repetition(r) => {
             let Some(max) = r.max else {
-                return u64::MAX;
+                return over;
             };
-            let one = language_size(&r.sub, fold);
+            let one = language_size(&r.sub, fold, cap);
+            if max > 64 && one > 1 {
+                return over;
+            }
+            if one == 0 {
+                return u64::from(r.min == 0);
+            }
+            // Each length from `min` on adds at least one string, so this
+            // loop ends within `min + cap + 1` rounds.
             let mut total: u64 = 0;
             let mut power: u64 = 1;
-            for n in 0..=max.min(64) {
+            for n in 0..=max {
                 if n >= r.min {
                     total = total.saturating_add(power);
                 }
-                power = power.saturating_mul(one);
-                if total == u64::MAX {
-                    break;
+                if total > cap {
+                    return over;
                 }
+                power = power.saturating_mul(one);
             }
-            if max > 64 && one > 1 {
-                u64::MAX
-            } else {
-                total
-            }
+            total
         }
-    }
+    };
+    size.min(over)
 }
 
 /// Whether every match of `hir` provably contains one of `keywords`
