@@ -327,34 +327,153 @@ impl CompiledRule {
     }
 }
 
-/// Compiles every rule and the shared prefilter.
-pub(crate) fn compile_all(rules: &[Rule]) -> Result<(Vec<CompiledRule>, Prefilter), Error> {
-    // Rules compile independently: across the cores (a pack of 1,500
-    // rules spends most of its start-up parsing and analysing patterns),
-    // then the first error in rule order, so errors stay deterministic.
+/// A rule's [`CompiledRule`]: compiled with the scanner, or, for a rule of
+/// the built-in pack whose generator stated its shape (a
+/// [`ShapeHint`](crate::rules::ShapeHint)), when first used.
+///
+/// A thousand provider rows are most of the pack's patterns and a scan
+/// wakes few of them; parsing and analysing them all made start-up grow
+/// with the pack (1,100 rows: ~85 ms on 2 cores). What the scanner needs
+/// of every rule up front (whether matches begin at a keyword, the longest
+/// match) the hint states; the rest waits for the rule's first keyword.
+/// Dereferencing compiles a deferred rule (once; about 70 µs).
+#[derive(Debug)]
+pub(crate) struct RuleSlot {
+    compiled: std::sync::OnceLock<CompiledRule>,
+    /// The fields of the rule that compiling reads, for a deferred rule.
+    deferred: Option<Box<Rule>>,
+    /// Every match begins at one of the rule's keywords.
+    pub starts_with_keyword: bool,
+    /// An upper bound on the rule's `max_len`.
+    pub max_len_bound: u64,
+}
+
+impl RuleSlot {
+    fn now(compiled: CompiledRule) -> RuleSlot {
+        RuleSlot {
+            starts_with_keyword: compiled.starts_with_keyword,
+            max_len_bound: compiled.max_len,
+            compiled: std::sync::OnceLock::from(compiled),
+            deferred: None,
+        }
+    }
+
+    /// Whether the rule has been compiled (deferred ones: used).
+    pub fn is_compiled(&self) -> bool {
+        self.compiled.get().is_some()
+    }
+}
+
+impl std::ops::Deref for RuleSlot {
+    type Target = CompiledRule;
+
+    fn deref(&self) -> &CompiledRule {
+        self.compiled.get_or_init(|| {
+            let rule = self
+                .deferred
+                .as_deref()
+                .expect("a slot is compiled or deferred");
+            compile_rule(rule)
+                .expect("the built-in pack compiles (the test suite compiles it whole)")
+        })
+    }
+}
+
+/// Whether `rule` may wait for its first use: a built-in rule whose
+/// generator stated its shape.
+fn deferrable(rule: &Rule) -> Option<crate::rules::ShapeHint> {
+    rule.shape_hint
+        .filter(|_| rule.origin.0.starts_with("<builtin>/"))
+}
+
+/// Compiles every rule (deferring what [`RuleSlot`] may) and the shared
+/// prefilter.
+pub(crate) fn compile_all(rules: &[Rule]) -> Result<(Vec<RuleSlot>, Prefilter), Error> {
+    // Rules compile independently: across the cores, then the first error
+    // in rule order, so errors stay deterministic.
     use rayon::prelude::*;
-    let compiled = rules
+    let slots = rules
         .par_iter()
-        .map(compile_rule)
+        .map(|rule| match deferrable(rule) {
+            Some(hint) => Ok(RuleSlot {
+                compiled: std::sync::OnceLock::new(),
+                deferred: Some(Box::new(Rule {
+                    id: rule.id.clone(),
+                    name: String::new(),
+                    pattern: rule.pattern.clone(),
+                    keywords: rule.keywords.clone(),
+                    priority: rule.priority,
+                    min_entropy: rule.min_entropy,
+                    reject_placeholders: rule.reject_placeholders,
+                    confidence: rule.confidence,
+                    validate: rule.validate,
+                    provider: None,
+                    shape_hint: rule.shape_hint,
+                    looks_random: rule.looks_random,
+                    overrides: vec![],
+                    rotate: None,
+                    examples: vec![],
+                    negative_examples: vec![],
+                    origin: rule.origin.clone(),
+                })),
+                starts_with_keyword: true,
+                max_len_bound: hint.max_len,
+            }),
+            None => compile_rule(rule).map(RuleSlot::now),
+        })
         .collect::<Vec<_>>()
         .into_iter()
         .collect::<Result<Vec<_>, _>>()?;
     let keywords: Vec<crate::engine::prefilter::KeywordUse> = rules
         .iter()
-        .zip(&compiled)
-        .map(|(r, c)| crate::engine::prefilter::KeywordUse {
-            keywords: r.keywords.clone(),
-            exact: c.exact_keywords,
-            boundary_before: c.boundary_before,
-            led_pattern: c.starts_with_keyword.then(|| r.pattern.clone()),
+        .zip(&slots)
+        .map(|(r, slot)| match slot.compiled.get() {
+            Some(c) => crate::engine::prefilter::KeywordUse {
+                keywords: r.keywords.clone(),
+                exact: c.exact_keywords,
+                boundary_before: c.boundary_before,
+                led_pattern: c.starts_with_keyword.then(|| r.pattern.clone()),
+            },
+            // As the hint states: keyword-led, any case, no boundary.
+            None => crate::engine::prefilter::KeywordUse {
+                keywords: r.keywords.clone(),
+                exact: false,
+                boundary_before: false,
+                led_pattern: Some(r.pattern.clone()),
+            },
         })
         .collect();
-    Ok((compiled, Prefilter::new(&keywords)))
+    Ok((slots, Prefilter::new(&keywords)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The deferral is sound only if each hint says what the compiler
+    /// would have found: checked on every hinted rule of the pack.
+    #[test]
+    fn shape_hints_agree_with_the_analysis() {
+        let rules = crate::rules::RuleSet::builtin();
+        let mut hinted = 0;
+        for rule in rules.rules() {
+            let Some(hint) = rule.shape_hint else {
+                continue;
+            };
+            hinted += 1;
+            let c = compile_rule(rule).unwrap();
+            assert!(c.starts_with_keyword, "{}", rule.id);
+            assert!(!c.exact_keywords && !c.boundary_before, "{}", rule.id);
+            assert_eq!(c.max_len, hint.max_len, "{}", rule.id);
+        }
+        assert!(hinted > 1000, "{hinted} hinted rules");
+        let (slots, _) = compile_all(rules.rules()).unwrap();
+        let deferred = slots.iter().filter(|s| !s.is_compiled()).count();
+        assert_eq!(deferred, hinted);
+        // A deferred rule compiles on first use, to the same facts.
+        let slot = slots.iter().find(|s| !s.is_compiled()).unwrap();
+        assert!(slot.max_len == slot.max_len_bound && slot.is_compiled());
+    }
 
     #[test]
     fn small_patterns_are_left_to_first_use_and_large_ones_are_not() {
@@ -388,6 +507,7 @@ mod tests {
             confidence: Default::default(),
             validate: None,
             provider: None,
+            shape_hint: None,
             looks_random: false,
             overrides: vec![],
             rotate: None,
@@ -444,6 +564,7 @@ mod tests {
                 confidence: Default::default(),
                 validate: None,
                 provider: None,
+                shape_hint: None,
                 looks_random: false,
                 overrides: vec![],
                 rotate: None,

@@ -4,7 +4,7 @@ use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use crate::engine::compile::{compile_all, CompiledRule};
+use crate::engine::compile::{compile_all, RuleSlot};
 use crate::engine::finding::{masked_preview, Candidate, Finding, Rank, Redaction, Resolver};
 use crate::engine::matcher::{advance_rule, RawMatch, RuleCursor, View};
 use crate::engine::prefilter::Prefilter;
@@ -53,7 +53,7 @@ pub struct Scanner {
 #[derive(Debug)]
 pub(crate) struct Inner {
     pub rules: RuleSet,
-    pub compiled: Vec<CompiledRule>,
+    pub compiled: Vec<RuleSlot>,
     pub prefilter: Prefilter,
     pub max_match_len: u64,
 }
@@ -63,7 +63,7 @@ impl Inner {
     /// past the rules are known values, which outrank every rule: the
     /// deployment knows its own secrets better than any pattern.
     pub fn rank(&self, r: usize) -> Rank {
-        let priority = self.compiled.get(r).map_or(i32::MAX, |c| c.priority);
+        let priority = self.rules.rules().get(r).map_or(i32::MAX, |c| c.priority);
         (priority, std::cmp::Reverse(r))
     }
 }
@@ -181,11 +181,11 @@ impl Scanner {
     pub fn new(rules: RuleSet) -> Result<Scanner, Error> {
         let (compiled, prefilter) = compile_all(rules.rules())?;
         for (rule, c) in rules.rules().iter().zip(&compiled) {
-            if !rule.origin.0.starts_with("<builtin>/") && !c.surely_builds {
+            if !rule.origin.0.starts_with("<builtin>/") && c.is_compiled() && !c.surely_builds {
                 c.build_now(rule)?;
             }
         }
-        let max_match_len = compiled.iter().map(|c| c.max_len).max().unwrap_or(0);
+        let max_match_len = compiled.iter().map(|c| c.max_len_bound).max().unwrap_or(0);
         Ok(Scanner {
             inner: Arc::new(Inner {
                 rules,

@@ -105,6 +105,7 @@ impl StreamCore {
     pub fn new(scanner: Scanner, keep_output: bool) -> StreamCore {
         let mut idle_bounds = IdleBounds::default();
         for rule in &scanner.inner().compiled {
+            // Keyword-led rules (deferred ones among them) are not read.
             if !rule.starts_with_keyword {
                 idle_bounds.max_len = idle_bounds.max_len.max(rule.max_len);
                 idle_bounds.alphabet.union(&rule.alphabet);

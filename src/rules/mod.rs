@@ -85,6 +85,10 @@ pub struct RuleSpec {
     /// How to rotate this kind of key.
     #[serde(default)]
     pub rotate: Option<Rotation>,
+    /// What the generator of a provider row knows of the pattern's shape
+    /// (never read from a file): lets the built-in pack defer compiling it.
+    #[serde(skip)]
+    pub shape_hint: Option<ShapeHint>,
     /// The provider whose credential this is (`rules --format json`); by
     /// default the file's `provider_name`, none for credential families
     /// (passwords, private keys, connection strings).
@@ -96,6 +100,18 @@ pub struct RuleSpec {
     /// Texts the rule must not find (templates, see [`template`]).
     #[serde(default)]
     pub negative_examples: Vec<String>,
+}
+
+/// A pattern's shape as its generator states it, so that compiling the
+/// pattern can wait until its keywords first occur: every match begins
+/// with one of the keywords, in any case, not necessarily at a word
+/// boundary, and is at most `max_len` bytes long. Only rules of the
+/// built-in pack are deferred on its word (the test suite compiles the
+/// whole pack and checks each hint against the compiler's own analysis).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShapeHint {
+    /// An upper bound on the length of a match, in bytes.
+    pub max_len: u64,
 }
 
 fn default_priority() -> i32 {
@@ -244,6 +260,8 @@ pub struct Rule {
     pub validate: Option<crate::rules::validators::Check>,
     /// The provider whose credential this is; none for a family.
     pub provider: Option<Arc<str>>,
+    /// The generator's word on the pattern's shape (see [`ShapeHint`]).
+    pub shape_hint: Option<ShapeHint>,
     /// Whether secrets that do not look random are dropped.
     pub looks_random: bool,
     /// Ids of the rules this one is more specific than.
@@ -464,6 +482,7 @@ impl RuleSet {
             confidence: spec.confidence,
             validate,
             provider: spec.provider.as_deref().map(Arc::from),
+            shape_hint: spec.shape_hint,
             looks_random: spec.looks_random,
             overrides: spec.overrides,
             rotate: spec.rotate,
