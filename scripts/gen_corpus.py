@@ -171,7 +171,25 @@ def expand(template, rng):
     return "".join(out)
 
 
+def context_macros(root):
+    """The pattern macros of src/rules/context.rs ({{assign}}, {{end}}),
+    read from its constants so the generator and the engine share them."""
+    src = open(os.path.join(root, "src", "rules", "context.rs"), encoding="utf-8").read()
+
+    def const(name):
+        m = re.search(r"pub const " + name + r": &str = (concat!\((.*?)\);|(r#?\".*?\"#?);)", src, re.S)
+        body = m.group(2) if m.group(2) is not None else m.group(3)
+        return "".join(a or b for a, b in re.findall(r'r#"(.*?)"#|r"(.*?)"', body, re.S))
+
+    return {"{{assign}}": "(?i:" + const("ASSIGN") + ")", "{{end}}": const("END")}
+
+
+MACROS = {}
+
+
 def rust_to_py_regex(p):
+    for name, piece in MACROS.items():
+        p = p.replace(name, piece)
     return p.replace(r"\z", r"\Z")
 
 
@@ -916,6 +934,7 @@ def reembed_value(rule, regex, m):
 
 
 def load_inputs(root):
+    MACROS.update(context_macros(root))
     rules, rows = [], []
     for f in sorted(glob.glob(os.path.join(root, "patterns", "*.toml"))):
         stem = os.path.splitext(os.path.basename(f))[0]

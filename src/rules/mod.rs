@@ -30,6 +30,7 @@
 //! maximum match length; that bound is what makes streaming exact.
 
 pub mod check;
+pub mod context;
 pub mod provider;
 pub mod template;
 pub mod validators;
@@ -467,6 +468,9 @@ impl RuleSet {
                 })
                 .collect()
         };
+        let pattern = context::expand_macros(&spec.pattern)
+            .map_err(|e| fail(RuleProblem::Regex(e)))?
+            .into_owned();
         let examples = expand_all(&spec.examples, b"+").map_err(fail)?;
         let negative_examples = expand_all(&spec.negative_examples, b"-").map_err(fail)?;
         let id: Arc<str> = Arc::from(spec.id.as_str());
@@ -474,7 +478,7 @@ impl RuleSet {
         self.rules.push(Rule {
             id,
             name: spec.name,
-            pattern: spec.pattern,
+            pattern,
             keywords: spec.keywords,
             priority: spec.priority,
             min_entropy: spec.min_entropy,

@@ -45,7 +45,7 @@
 
 use serde::Deserialize;
 
-use crate::rules::{Confidence, Rotation, RuleSpec, ShapeHint};
+use crate::rules::{context, Confidence, Rotation, RuleSpec, ShapeHint};
 
 /// One `[[provider]]` table exactly as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -371,39 +371,6 @@ impl Shape {
 }
 
 /// Escapes a literal for the regex syntax.
-/// One level of nesting between the provider's name and the key's own:
-/// `acme:` + newline + `  api_key:` (YAML), or `acme = {` / `Acme({`.
-const NEST: &str = r#"(?:["'`]?[ \t]{0,4}[:=(][ \t]{0,4}[{\[]?[ \t]{0,4}(?:\r?\n[ \t]{0,24})?["'`]?[\w.-]{0,16})?"#;
-
-/// The assignment between a name and its value, in code, config, JSON,
-/// headers, URLs and flags.
-const ASSIGN: &str = r#"(?:\\?["'`])?\]?(?:[ \t]{1,4}value)?[ \t]{0,8}(?:=>|:=|\?=|\+=|=|:|,|\(|>|[ \t])[ \t]{0,8}(?:\\?["'`])?(?:(?:bearer|token|basic)[ \t]{1,4})?"#;
-
-/// The value's end: no more value characters follow.
-const END: &str = r"(?:[^A-Za-z0-9_+/=\-]|(?m:$))";
-
-/// The longest matches of [`NEST`], [`ASSIGN`] and [`END`], parsed once.
-fn fixed_max_lens() -> (usize, usize, usize) {
-    static LENS: std::sync::OnceLock<(usize, usize, usize)> = std::sync::OnceLock::new();
-    *LENS.get_or_init(|| {
-        let len = |p| max_len_of(p).expect("the fixed pieces are bounded regexes");
-        (len(NEST), len(ASSIGN), len(END))
-    })
-}
-
-/// The longest match of a piece of a generated pattern, in bytes.
-fn max_len_of(piece: &str) -> Result<usize, String> {
-    regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .build()
-        .parse(piece)
-        .map_err(|e| format!("generated pattern piece '{piece}': {e}"))?
-        .properties()
-        .maximum_len()
-        .ok_or_else(|| format!("generated pattern piece '{piece}' is unbounded"))
-}
-
 fn escape(literal: &str) -> String {
     regex_syntax::escape(literal)
 }
@@ -541,7 +508,7 @@ impl ProviderSpec {
         let (named, bare_names): (Vec<&String>, Vec<&String>) = spellings
             .iter()
             .partition(|k| self.prefix.is_some() || self.kind.named_by(k));
-        let (nest, assign, end) = (NEST, ASSIGN, END);
+        let (nest, assign, end) = (context::NEST, context::ASSIGN, context::END);
         let mut heads = vec![];
         if !named.is_empty() {
             heads.push(format!(r"(?:{}){nest}[\w.-]{{0,32}}", names(&named)));
@@ -555,16 +522,16 @@ impl ProviderSpec {
         // The longest match, piece by piece (the names are literals): the
         // compiler may then wait for a keyword before parsing the pattern.
         let names_max = |list: &[&String]| list.iter().map(|k| k.len()).max().unwrap_or(0);
-        let (nest_max, assign_max, end_max) = fixed_max_lens();
+        let (nest_max, assign_max, end_max) = context::fixed_max_lens();
         let mut context_max = 0;
         if !named.is_empty() {
             context_max = names_max(&named) + nest_max + 32;
         }
         if !bare_names.is_empty() {
-            let bare_max = names_max(&bare_names) + nest_max + 24 + max_len_of(cred)? + 16;
+            let bare_max = names_max(&bare_names) + nest_max + 24 + context::max_len_of(cred)? + 16;
             context_max = context_max.max(bare_max);
         }
-        let max_len = context_max + assign_max + max_len_of(&value)? + end_max;
+        let max_len = context_max + assign_max + context::max_len_of(&value)? + end_max;
         let context = format!("(?i:(?:{}){assign})", heads.join("|"));
         let pattern = if bare {
             // Or the bare token: the prefix, then the value, at a word

@@ -1,0 +1,177 @@
+//! The contexts a key appears in, as shared regex pieces: how a name is
+//! assigned its value in code, config, headers, URLs and flags, and where
+//! a value ends.
+//!
+//! One definition serves every rule. The provider-row generator
+//! ([`provider`](crate::rules::provider)) builds its patterns from these
+//! pieces, and a hand-written rule names them by macro in its pattern:
+//!
+//! | macro | expands to | matches |
+//! |---|---|---|
+//! | `{{assign}}` | `(?i:`[`ASSIGN`]`)` | `" = "`, `: &str = "`, `=> '`, `\":\"`, ` \|\| "`, `(`, a space… |
+//! | `{{end}}` | [`END`] | a byte that cannot continue a token, or the end of a line |
+//!
+//! so that a context learnt once (Rust's `const K: &str = "…"`, escaped
+//! JSON, a `Makefile` `?=`) reaches every rule at once. Expansion is
+//! textual and happens when a rule is added to a set, before its pattern
+//! is parsed; a pattern without `{{` is returned unchanged.
+
+/// One level of nesting between a provider's name and the key's own:
+/// `acme:` + newline + `  api_key:` (YAML, with at most two sibling lines
+/// such as `  enabled: true` between them), or `acme = {` / `Acme({`.
+pub const NEST: &str = concat!(
+    r#"(?:["'`]?[ \t]{0,4}[:=(][ \t]{0,4}[{\[]?[ \t]{0,4}"#,
+    r#"(?:\r?\n[ \t]{0,24}(?:[\w.-]{1,32}[ \t]{0,4}:[^\r\n]{0,48}\r?\n[ \t]{0,24}){0,2})?"#,
+    r#"["'`]?[\w.-]{0,16})?"#
+);
+
+/// The assignment between a name and its value: an optional closing quote
+/// of the name (escaped in JSON held in a string), an optional type
+/// (`: &str`, `: &'static str`, `: String`), the operator (`=`, `:`, `:=`,
+/// `=>`, `?=`, `+=`, `||`/`??` of a fallback, `,`, `(`, `>`, or a space for
+/// flags and headers), an optional call (`String::from(`, `Secret::new(`),
+/// an opening quote, and `Bearer `/`Token `/`Basic `.
+pub const ASSIGN: &str = concat!(
+    r#"(?:\\?["'`])?\]?(?:[ \t]{1,4}value)?"#,
+    r#"(?:[ \t]{0,4}:[ \t]{0,4}&?(?:'static[ \t]{1,4})?[A-Za-z][\w:<>]{0,23}[ \t]{0,4}="#,
+    r#"|[ \t]{0,8}(?:=>|:=|\?=|\+=|\|\||\?\?|=|:|,|\(|>|[ \t]))[ \t]{0,8}"#,
+    r#"(?:[A-Za-z][\w:.]{0,31}\([ \t]{0,4})?"#,
+    r#"(?:\\?["'`])?(?:(?:bearer|token|basic)[ \t]{1,4})?"#
+);
+
+/// The value's end: no more value characters follow.
+pub const END: &str = r"(?:[^A-Za-z0-9_+/=\-]|(?m:$))";
+
+/// The longest matches of [`NEST`], [`ASSIGN`] and [`END`], parsed once.
+pub fn fixed_max_lens() -> (usize, usize, usize) {
+    static LENS: std::sync::OnceLock<(usize, usize, usize)> = std::sync::OnceLock::new();
+    *LENS.get_or_init(|| {
+        let len = |p| max_len_of(p).expect("the fixed pieces are bounded regexes");
+        (len(NEST), len(ASSIGN), len(END))
+    })
+}
+
+/// The longest match of a piece of a pattern, in bytes.
+///
+/// # Errors
+///
+/// The piece does not parse, or has no bound.
+pub fn max_len_of(piece: &str) -> Result<usize, String> {
+    regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(piece)
+        .map_err(|e| format!("pattern piece '{piece}': {e}"))?
+        .properties()
+        .maximum_len()
+        .ok_or_else(|| format!("pattern piece '{piece}' is unbounded"))
+}
+
+/// Expands the context macros of a hand-written pattern (see the module
+/// docs). Cost: one scan of the pattern; a copy only where it has `{{`.
+///
+/// # Errors
+///
+/// A `{{name}}` that names no macro, with the name.
+pub fn expand_macros(pattern: &str) -> Result<std::borrow::Cow<'_, str>, String> {
+    if !pattern.contains("{{") {
+        return Ok(std::borrow::Cow::Borrowed(pattern));
+    }
+    let mut out = String::with_capacity(pattern.len() + 256);
+    let mut rest = pattern;
+    while let Some(at) = rest.find("{{") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        let close = after.find("}}").ok_or_else(|| {
+            format!(
+                "unclosed '{{{{' at byte {}",
+                pattern.len() - rest.len() + at
+            )
+        })?;
+        match &after[..close] {
+            "assign" => {
+                out.push_str("(?i:");
+                out.push_str(ASSIGN);
+                out.push(')');
+            }
+            "end" => out.push_str(END),
+            other => {
+                return Err(format!(
+                    "unknown pattern macro '{{{{{other}}}}}' (known: {{{{assign}}}}, {{{{end}}}})"
+                ))
+            }
+        }
+        rest = &after[close + 2..];
+    }
+    out.push_str(rest);
+    Ok(std::borrow::Cow::Owned(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use regex_automata::meta::Regex;
+
+    fn assigns(text: &str) -> bool {
+        let re = Regex::new(&format!(r"(?i:key)(?i:{ASSIGN})(?P<v>[a-z0-9]{{8}}){END}")).unwrap();
+        let found = re
+            .captures_iter(text)
+            .any(|c| &text[c.get_group_by_name("v").unwrap().range()] == "a1b2c3d4");
+        found
+    }
+
+    #[test]
+    fn assign_takes_the_common_syntaxes() {
+        for text in [
+            "KEY=a1b2c3d4",
+            "key: \"a1b2c3d4\"",
+            "key := \"a1b2c3d4\"",
+            "'key' => 'a1b2c3d4',",
+            "KEY ?= a1b2c3d4",
+            r#"{\"key\":\"a1b2c3d4\"}"#,
+            "const KEY: &str = \"a1b2c3d4\";",
+            "static KEY: &'static str = \"a1b2c3d4\";",
+            "let key = String::from(\"a1b2c3d4\");",
+            "process.env.KEY || \"a1b2c3d4\";",
+            "ENV KEY a1b2c3d4",
+            "--key a1b2c3d4",
+            "X-Key: Bearer a1b2c3d4",
+        ] {
+            assert!(assigns(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn assign_needs_an_operator_and_a_whole_value() {
+        for text in ["keya1b2c3d4", "key: a1b2c3d4e5", "key = other a1b2c3d4"] {
+            assert!(!assigns(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn nest_spans_sibling_lines_but_no_more_than_two() {
+        let re = Regex::new(&format!(
+            r"(?i:acme){NEST}key(?i:{ASSIGN})(?P<v>[a-z0-9]{{8}}){END}"
+        ))
+        .unwrap();
+        assert!(re.is_match("acme:\n  enabled: true\n  key: a1b2c3d4\n"));
+        assert!(re.is_match("acme:\n  key: a1b2c3d4\n"));
+        assert!(!re.is_match("acme:\n  a: 1\n  b: 2\n  c: 3\n  key: a1b2c3d4\n"));
+    }
+
+    #[test]
+    fn macros_expand_and_unknown_ones_are_named() {
+        let p = expand_macros(r"k{{assign}}(?P<secret>x){{end}}").unwrap();
+        assert!(p.contains(ASSIGN) && p.ends_with(END));
+        assert!(matches!(
+            expand_macros("plain"),
+            Ok(std::borrow::Cow::Borrowed("plain"))
+        ));
+        let e = expand_macros("a{{nope}}b").unwrap_err();
+        assert!(e.contains("nope"), "{e}");
+        assert!(expand_macros("a{{assign").is_err());
+        let (n, a, e) = fixed_max_lens();
+        assert!(n > 100 && a > 50 && e >= 1);
+    }
+}
