@@ -78,18 +78,8 @@ pub fn expand_macros(pattern: &str) -> Result<std::borrow::Cow<'_, str>, String>
     if !pattern.contains("{{") {
         return Ok(std::borrow::Cow::Borrowed(pattern));
     }
-    let mut out = String::with_capacity(pattern.len() + 256);
-    let mut rest = pattern;
-    while let Some(at) = rest.find("{{") {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + 2..];
-        let close = after.find("}}").ok_or_else(|| {
-            format!(
-                "unclosed '{{{{' at byte {}",
-                pattern.len() - rest.len() + at
-            )
-        })?;
-        match &after[..close] {
+    let out = crate::rules::template::substitute(pattern, |body, out| {
+        match body {
             "assign" => {
                 out.push_str("(?i:");
                 out.push_str(ASSIGN);
@@ -102,9 +92,8 @@ pub fn expand_macros(pattern: &str) -> Result<std::borrow::Cow<'_, str>, String>
                 ))
             }
         }
-        rest = &after[close + 2..];
-    }
-    out.push_str(rest);
+        Ok(())
+    })?;
     Ok(std::borrow::Cow::Owned(out))
 }
 

@@ -40,33 +40,21 @@
 /// `seed`. Returns an error message for an unknown class or a bad count.
 pub fn expand(template: &str, seed: u64) -> Result<String, String> {
     let mut rng = SplitMix64(seed ^ 0x9e37_79b9_7f4a_7c15);
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(open) = rest.find("{{") {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 2..];
-        let close = after.find("}}").ok_or_else(|| {
-            format!(
-                "unclosed '{{{{' at byte {}",
-                template.len() - rest.len() + open
-            )
-        })?;
-        let body = &after[..close];
-        rest = &after[close + 2..];
+    substitute(template, |body, out| {
         if body == "nl" {
             out.push('\n');
-            continue;
+            return Ok(());
         }
         let (class, arg) = body
             .split_once(':')
             .ok_or_else(|| format!("placeholder '{{{{{body}}}}}' needs the form CLASS:N"))?;
         if class == "lit" {
             out.push_str(arg);
-            continue;
+            return Ok(());
         }
         if let Some(generated) = generate(class, arg, &mut rng)? {
             out.push_str(&generated);
-            continue;
+            return Ok(());
         }
         let alphabet =
             alphabet(class).ok_or_else(|| format!("unknown placeholder class '{class}'"))?;
@@ -80,6 +68,31 @@ pub fn expand(template: &str, seed: u64) -> Result<String, String> {
             let i = (rng.next() % alphabet.len() as u64) as usize;
             out.push(alphabet[i] as char);
         }
+        Ok(())
+    })
+}
+
+/// Copies `text`, handing the body of each `{{body}}` to `replace`, which
+/// appends its expansion: the one macro scanner of example templates and
+/// pattern macros ([`context::expand_macros`](crate::rules::context::expand_macros)).
+///
+/// # Errors
+///
+/// An unclosed `{{` (with its byte offset), or what `replace` returns.
+pub fn substitute(
+    text: &str,
+    mut replace: impl FnMut(&str, &mut String) -> Result<(), String>,
+) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find("{{") {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 2..];
+        let close = after
+            .find("}}")
+            .ok_or_else(|| format!("unclosed '{{{{' at byte {}", text.len() - rest.len() + open))?;
+        replace(&after[..close], &mut out)?;
+        rest = &after[close + 2..];
     }
     out.push_str(rest);
     Ok(out)
