@@ -49,7 +49,7 @@ pub mod rotation;
 pub mod rules;
 pub mod sources;
 
-pub use engine::finding::{masked_preview, Finding};
+pub use engine::finding::{masked_preview, Doubt, Finding};
 pub use engine::parallel::ParallelStream;
 pub use engine::redact::RedactWriter;
 pub use engine::scanner::{Marker, RuleShape, Scanner, ScannerBuilder};

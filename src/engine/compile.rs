@@ -14,6 +14,7 @@ use crate::engine::analysis::{
     always_contains, capture_names, lowered_prefixes, match_alphabet, parse_hir, prefix_strings,
     secret_group_min_len, starts_at_word_boundary, syntax_config, ByteSet,
 };
+use crate::engine::finding::Doubt;
 use crate::engine::prefilter::Prefilter;
 use crate::error::{Error, RuleProblem};
 use crate::rules::validators::{is_placeholder, looks_random, shannon_entropy, Validation};
@@ -127,12 +128,14 @@ pub(crate) struct CompiledRule {
     /// progress; for most token rules a space or quote does, for almost every
     /// rule a newline does.
     pub alphabet: ByteSet,
-    pub priority: i32,
     pub min_entropy: Option<f64>,
     pub reject_placeholders: bool,
     pub looks_random: bool,
     pub confidence: crate::rules::Confidence,
     pub validate: Option<crate::rules::validators::Check>,
+    /// This is a rule's glued variant (see [`glued_pattern`]): its matches
+    /// are `low` unless a checksum proves them.
+    pub glued: bool,
 }
 
 /// Builds a regex for `pattern` with the engine's configuration.
@@ -234,13 +237,78 @@ pub(crate) fn compile_rule(rule: &Rule) -> Result<CompiledRule, Error> {
         exact_keywords,
         boundary_before,
         alphabet,
-        priority: rule.priority,
         min_entropy: rule.min_entropy,
         reject_placeholders: rule.reject_placeholders,
         looks_random: rule.looks_random,
         confidence: rule.confidence,
         validate: rule.validate,
+        glued: false,
     })
+}
+
+/// The shortest literal prefix that makes a fixed-length token distinctive
+/// enough to be recognised when it runs on into the text after it.
+const GLUED_MIN_PREFIX: usize = 4;
+
+/// The shortest fixed-length secret given a glued variant.
+const GLUED_MIN_LEN: usize = 16;
+
+/// The pattern of a rule's glued variant, if the rule has one: `pattern`
+/// cut right after its secret.
+///
+/// A rule qualifies when its secret (the `secret` group, or the whole
+/// match) has one fixed length of at least [`GLUED_MIN_LEN`] bytes, every
+/// secret begins with a literal of at least [`GLUED_MIN_PREFIX`] bytes,
+/// and something follows the secret at the pattern's top level: an end
+/// guard (`\b`, `(?:[^A-Za-z0-9]|$)`) that fails where a log formatter
+/// glued the next field on (`AKIA…status=200`, `ghp_…ERROR`). The variant
+/// finds exactly the token's length there; its matches are `low` (see
+/// [`CompiledRule::judge`]) and rank below the rule's own, so where the
+/// guard holds the rule's own finding stands alone.
+///
+/// One mechanism for every rule, built-in or not; rules whose shape the
+/// generator stated ([`ShapeHint`](crate::rules::ShapeHint): keyword-led
+/// provider rows, whose values have no prefix of their own) have none.
+pub(crate) fn glued_pattern(pattern: &str) -> Option<String> {
+    use regex_syntax::ast::{parse::Parser, Ast, GroupKind};
+    let ast = Parser::new().parse(pattern).ok()?;
+    let Ast::Concat(concat) = &ast else {
+        return None;
+    };
+    let items = &concat.asts;
+    let is_secret = |a: &Ast| {
+        matches!(a, Ast::Group(g) if matches!(&g.kind,
+            GroupKind::CaptureName { name, .. } if name.name == "secret"))
+    };
+    let (cut, secret) = match items.iter().position(is_secret) {
+        Some(k) => {
+            let span = items[k].span();
+            (k, &pattern[span.start.offset..span.end.offset])
+        }
+        // The whole match is the secret: only assertions may follow it.
+        None => {
+            let k = items
+                .iter()
+                .rposition(|a| !matches!(a, Ast::Assertion(_)))?;
+            (k, &pattern[..items[k].span().end.offset])
+        }
+    };
+    if cut + 1 == items.len() {
+        return None;
+    }
+    // NOTE: flags set before the secret group (`(?i)`) do not apply to the
+    // group parsed alone; only lengths and the prefix are read from it.
+    let hir = parse_hir(secret).ok()?;
+    let props = hir.properties();
+    let len = props.maximum_len()?;
+    if props.minimum_len() != Some(len) || len < GLUED_MIN_LEN {
+        return None;
+    }
+    let prefixes = prefix_strings(&hir, false)?;
+    if prefixes.is_empty() || prefixes.iter().any(|p| p.len() < GLUED_MIN_PREFIX) {
+        return None;
+    }
+    Some(pattern[..items[cut].span().end.offset].to_string())
 }
 
 /// Patterns whose [`nfa_weight`] is at most this build far inside the regex
@@ -273,11 +341,19 @@ fn nfa_weight(hir: &Hir) -> u64 {
 pub(crate) struct Verdict {
     pub confidence: Confidence,
     pub validation: Option<Validation>,
+    pub doubt: Option<Doubt>,
 }
 
 impl CompiledRule {
     /// Runs this rule's validators on `secret`: `None` when it is not a
     /// finding. Cost: one pass over the secret per declared validator.
+    ///
+    /// A failed offline check does not drop the match: the secret has the
+    /// provider's exact shape, so it is a `low` finding with
+    /// [`Doubt::CheckFailed`], which redaction removes and a default report
+    /// leaves out. A glued variant's match is `low` with [`Doubt::Glued`]
+    /// unless a checksum passed (a 6-digit CRC matching by chance is
+    /// rarer than a glued token).
     pub(crate) fn judge(&self, secret: &[u8]) -> Option<Verdict> {
         if let Some(min) = self.min_entropy {
             if shannon_entropy(secret) < min {
@@ -293,10 +369,14 @@ impl CompiledRule {
         let mut verdict = Verdict {
             confidence: self.confidence,
             validation: None,
+            doubt: None,
         };
         if let Some(check) = self.validate {
             match check.run(secret) {
-                Some(false) => return None,
+                Some(false) => {
+                    verdict.confidence = Confidence::Low;
+                    verdict.doubt = Some(Doubt::CheckFailed);
+                }
                 Some(true) => {
                     verdict.validation = Some(check.kind());
                     if verdict.confidence == Confidence::Medium {
@@ -305,6 +385,14 @@ impl CompiledRule {
                 }
                 None => {}
             }
+        }
+        if self.glued && verdict.doubt.is_none() && verdict.validation != Some(Validation::Checksum)
+        {
+            verdict = Verdict {
+                confidence: Confidence::Low,
+                validation: None,
+                doubt: Some(Doubt::Glued),
+            };
         }
         Some(verdict)
     }
@@ -386,45 +474,96 @@ fn deferrable(rule: &Rule) -> Option<crate::rules::ShapeHint> {
         .filter(|_| rule.origin.0.starts_with("<builtin>/"))
 }
 
-/// Compiles every rule (deferring what [`RuleSlot`] may) and the shared
-/// prefilter.
-pub(crate) fn compile_all(rules: &[Rule]) -> Result<(Vec<RuleSlot>, Prefilter), Error> {
+/// A rule's glued variant: the rule it belongs to, and its own rule (the
+/// same fields, the cut pattern; no examples).
+#[derive(Debug)]
+pub(crate) struct Variant {
+    pub base: usize,
+    pub rule: Rule,
+}
+
+/// A light copy of `rule` with `pattern`: what compiling reads.
+fn shadow(rule: &Rule, pattern: String) -> Rule {
+    Rule {
+        id: rule.id.clone(),
+        name: String::new(),
+        pattern,
+        keywords: rule.keywords.clone(),
+        priority: rule.priority,
+        min_entropy: rule.min_entropy,
+        reject_placeholders: rule.reject_placeholders,
+        confidence: rule.confidence,
+        validate: rule.validate,
+        provider: None,
+        shape_hint: rule.shape_hint,
+        looks_random: rule.looks_random,
+        overrides: vec![],
+        rotate: None,
+        examples: vec![],
+        negative_examples: vec![],
+        origin: rule.origin.clone(),
+    }
+}
+
+/// Every rule compiled (deferring what [`RuleSlot`] may), then the glued
+/// variants of those that have one, and the prefilter over all of them.
+pub(crate) struct Compiled {
+    /// One slot per rule, in order, then one per variant.
+    pub slots: Vec<RuleSlot>,
+    /// The variants, in slot order (slot `rules.len() + i` is `variants[i]`).
+    pub variants: Vec<Variant>,
+    pub prefilter: Prefilter,
+}
+
+/// Compiles every rule (deferring what [`RuleSlot`] may), their glued
+/// variants, and the shared prefilter.
+pub(crate) fn compile_all(rules: &[Rule]) -> Result<Compiled, Error> {
     // Rules compile independently: across the cores, then the first error
     // in rule order, so errors stay deterministic.
     use rayon::prelude::*;
-    let slots = rules
+    let compiled = rules
         .par_iter()
         .map(|rule| match deferrable(rule) {
-            Some(hint) => Ok(RuleSlot {
-                compiled: std::sync::OnceLock::new(),
-                deferred: Some(Box::new(Rule {
-                    id: rule.id.clone(),
-                    name: String::new(),
-                    pattern: rule.pattern.clone(),
-                    keywords: rule.keywords.clone(),
-                    priority: rule.priority,
-                    min_entropy: rule.min_entropy,
-                    reject_placeholders: rule.reject_placeholders,
-                    confidence: rule.confidence,
-                    validate: rule.validate,
-                    provider: None,
-                    shape_hint: rule.shape_hint,
-                    looks_random: rule.looks_random,
-                    overrides: vec![],
-                    rotate: None,
-                    examples: vec![],
-                    negative_examples: vec![],
-                    origin: rule.origin.clone(),
-                })),
-                starts_with_keyword: true,
-                max_len_bound: hint.max_len,
-            }),
-            None => compile_rule(rule).map(RuleSlot::now),
+            Some(hint) => Ok((
+                RuleSlot {
+                    compiled: std::sync::OnceLock::new(),
+                    deferred: Some(Box::new(shadow(rule, rule.pattern.clone()))),
+                    starts_with_keyword: true,
+                    max_len_bound: hint.max_len,
+                },
+                None,
+            )),
+            None => {
+                let slot = compile_rule(rule).map(RuleSlot::now)?;
+                // A variant that does not compile on its own (its keyword
+                // was required only after the cut) is simply not made.
+                let variant = glued_pattern(&rule.pattern).and_then(|p| {
+                    let shadow = shadow(rule, p);
+                    let mut c = compile_rule(&shadow).ok()?;
+                    c.glued = true;
+                    Some((shadow, c))
+                });
+                Ok((slot, variant))
+            }
         })
         .collect::<Vec<_>>()
         .into_iter()
-        .collect::<Result<Vec<_>, _>>()?;
-    let keywords: Vec<crate::engine::prefilter::KeywordUse> = rules
+        .collect::<Result<Vec<_>, Error>>()?;
+    let mut slots = Vec::with_capacity(compiled.len());
+    let (mut variants, mut variant_slots) = (vec![], vec![]);
+    for (base, (slot, variant)) in compiled.into_iter().enumerate() {
+        slots.push(slot);
+        if let Some((rule, c)) = variant {
+            variants.push(Variant { base, rule });
+            variant_slots.push(RuleSlot::now(c));
+        }
+    }
+    slots.extend(variant_slots);
+    let all: Vec<&Rule> = rules
+        .iter()
+        .chain(variants.iter().map(|v| &v.rule))
+        .collect();
+    let keywords: Vec<crate::engine::prefilter::KeywordUse> = all
         .iter()
         .zip(&slots)
         .map(|(r, slot)| match slot.compiled.get() {
@@ -443,7 +582,11 @@ pub(crate) fn compile_all(rules: &[Rule]) -> Result<(Vec<RuleSlot>, Prefilter), 
             },
         })
         .collect();
-    Ok((slots, Prefilter::new(&keywords)))
+    Ok(Compiled {
+        slots,
+        variants,
+        prefilter: Prefilter::new(&keywords),
+    })
 }
 
 #[cfg(test)]
@@ -467,12 +610,60 @@ mod tests {
             assert_eq!(c.max_len, hint.max_len, "{}", rule.id);
         }
         assert!(hinted > 1000, "{hinted} hinted rules");
-        let (slots, _) = compile_all(rules.rules()).unwrap();
+        let slots = compile_all(rules.rules()).unwrap().slots;
         let deferred = slots.iter().filter(|s| !s.is_compiled()).count();
         assert_eq!(deferred, hinted);
         // A deferred rule compiles on first use, to the same facts.
         let slot = slots.iter().find(|s| !s.is_compiled()).unwrap();
         assert!(slot.max_len == slot.max_len_bound && slot.is_compiled());
+    }
+
+    #[test]
+    fn fixed_length_prefixed_secrets_get_a_glued_variant() {
+        let cut = |p: &str| glued_pattern(p);
+        assert_eq!(
+            cut(r"\bghp_[A-Za-z0-9]{36}\b").as_deref(),
+            Some(r"\bghp_[A-Za-z0-9]{36}")
+        );
+        assert_eq!(
+            cut(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b").as_deref(),
+            Some(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}")
+        );
+        // A consuming guard after the secret group goes too; context
+        // before it stays.
+        assert_eq!(
+            cut(r"key=(?P<secret>tok_[a-z0-9]{20})(?:[^a-z0-9]|$)").as_deref(),
+            Some(r"key=(?P<secret>tok_[a-z0-9]{20})")
+        );
+        // A length range, no prefix, a short prefix, nothing to relax,
+        // a guard that is part of a secret without a group: none.
+        assert_eq!(cut(r"\bgh[us]_[A-Za-z0-9]{36,255}\b"), None);
+        assert_eq!(cut(r"secret=(?P<secret>[0-9a-f]{40})\b"), None);
+        assert_eq!(cut(r"\bsk-[A-Za-z0-9]{40}\b"), None);
+        assert_eq!(cut(r"\bghp_[A-Za-z0-9]{36}"), None);
+        assert_eq!(cut(r"ghp_[A-Za-z0-9]{36}(?:[^a-z]|$)"), None);
+        assert_eq!(cut(r"\btok_[a-z]{4}\b"), None);
+    }
+
+    /// Streams hold back by the longest match: a variant, a prefix of its
+    /// rule's pattern, never raises it.
+    #[test]
+    fn glued_variants_of_the_pack_keep_the_length_bound() {
+        let rules = crate::rules::RuleSet::builtin();
+        let all = compile_all(rules.rules()).unwrap();
+        assert!(all.variants.len() > 20, "{} variants", all.variants.len());
+        let n = rules.rules().len();
+        for (i, v) in all.variants.iter().enumerate() {
+            let (own, glued) = (&all.slots[v.base], &all.slots[n + i]);
+            assert!(glued.glued && !own.glued, "{}", v.rule.id);
+            assert!(glued.max_len <= own.max_len_bound, "{}", v.rule.id);
+            assert!(glued.starts_with_keyword || !own.starts_with_keyword);
+        }
+        assert!(all.variants.iter().any(|v| &*v.rule.id == "github-pat"));
+        assert!(all
+            .variants
+            .iter()
+            .any(|v| &*v.rule.id == "aws-access-key-id"));
     }
 
     #[test]

@@ -44,6 +44,11 @@ pub struct Finding {
     /// What the offline check verified, if the rule has one and it applied.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub validation: Option<Validation>,
+    /// Why a match of the provider's exact shape is only `low` (its check
+    /// failed, or it is glued to the text after it): redaction removes it,
+    /// a default (`medium`+) report leaves it out. See [`Doubt`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub doubt: Option<Doubt>,
     /// The secret's bytes: `None` unless the caller asked for them
     /// ([`crate::StreamScanner::capture_secrets`]). Never serialised.
     #[serde(skip)]
@@ -69,6 +74,7 @@ impl fmt::Debug for Finding {
             .field("preview", &self.preview)
             .field("confidence", &self.confidence)
             .field("validation", &self.validation)
+            .field("doubt", &self.doubt)
             .field(
                 "value",
                 &self
@@ -78,6 +84,38 @@ impl fmt::Debug for Finding {
             )
             .field("token", &self.token)
             .finish()
+    }
+}
+
+/// Why a finding that has a provider's exact shape is reported at `low`
+/// rather than dropped: recall first for redaction (a false redaction
+/// costs a few bytes, a leak costs a rotation), precision first for
+/// reports (a default scan, `medium`+, leaves these out).
+///
+/// A doubtful candidate ranks below every candidate without doubt where
+/// they overlap, so it never takes a finding away from a default report;
+/// it only widens what is redacted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Doubt {
+    /// The rule's offline check (a checksum, the token's structure) failed:
+    /// a typo'd, truncated or made-up token, or the provider's format
+    /// changed.
+    CheckFailed,
+    /// The token, of a fixed length after a distinctive prefix, runs on
+    /// into the text after it (`AKIA…status=200`, `ghp_…ERROR`, as some log
+    /// formatters concatenate fields): found by the rule's glued variant,
+    /// its pattern cut after the secret (see `engine::compile`).
+    Glued,
+}
+
+impl Doubt {
+    /// The kebab-case name, as in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Doubt::CheckFailed => "check-failed",
+            Doubt::Glued => "glued",
+        }
     }
 }
 
@@ -92,6 +130,7 @@ pub(crate) struct Candidate {
     pub preview: String,
     pub confidence: Confidence,
     pub validation: Option<Validation>,
+    pub doubt: Option<Doubt>,
     /// 1-based line and column of the secret, or 0 when not yet computed.
     pub line: u64,
     pub column: u64,
@@ -129,8 +168,8 @@ pub(crate) struct Redaction {
 /// the property tests hold the two together.
 ///
 /// Candidates whose secret spans overlap form a component. A candidate is
-/// reported unless it overlaps a candidate of a higher rank (higher
-/// priority; on a tie, the rule listed first). Each component becomes one
+/// reported unless it overlaps a candidate of a higher rank (see [`Rank`]:
+/// no doubt first, then higher priority; on a tie, the rule listed first). Each component becomes one
 /// redaction of the union of its spans, labelled by its highest-ranked rule
 /// (on a tie, the earliest). Reported candidates go to `report`, in order
 /// of secret start.
@@ -138,12 +177,11 @@ pub(crate) struct Redaction {
 /// Cost: O(n log n) to sort, plus O(k²) per component of k candidates.
 pub(crate) fn resolve(
     candidates: &mut [Candidate],
-    priority: impl Fn(usize) -> i32,
+    rank: impl Fn(&Candidate) -> Rank,
     mut report: impl FnMut(&Candidate),
     mut redaction: impl FnMut(Redaction),
 ) {
     candidates.sort_by_key(|c| (c.secret.start, c.secret.end, c.rule));
-    let rank = |c: &Candidate| (priority(c.rule), std::cmp::Reverse(c.rule));
     let mut i = 0;
     while i < candidates.len() {
         let mut end = candidates[i].secret.end;
@@ -178,9 +216,10 @@ pub(crate) fn resolve(
     }
 }
 
-/// How a candidate ranks where candidates overlap: higher priority first,
-/// then the rule listed first.
-pub(crate) type Rank = (i32, std::cmp::Reverse<usize>);
+/// How a candidate ranks where candidates overlap: one without [`Doubt`]
+/// first, then higher priority, then the rule listed first, then a rule's
+/// own pattern before its glued variant.
+pub(crate) type Rank = (bool, i32, std::cmp::Reverse<usize>, std::cmp::Reverse<bool>);
 
 /// The incremental form of [`resolve`], for streams: candidates are folded
 /// one at a time in sorted order, each once every candidate that could
@@ -210,17 +249,17 @@ impl Resolver {
         &mut self,
         c: &Candidate,
         later: &[Candidate],
-        rank: impl Fn(usize) -> Rank,
+        rank: impl Fn(&Candidate) -> Rank,
         report: impl FnOnce(&Candidate),
         mut redaction: impl FnMut(Redaction),
     ) {
-        let own = rank(c.rule);
+        let own = rank(c);
         self.recent.retain(|&(end, _)| end > c.secret.start);
         let outranked = self.recent.iter().any(|&(_, r)| r > own)
             || later
                 .iter()
                 .take_while(|o| o.secret.start < c.secret.end)
-                .any(|o| rank(o.rule) > own);
+                .any(|o| rank(o) > own);
         if !outranked {
             report(c);
         }
@@ -280,10 +319,23 @@ mod tests {
             preview: String::new(),
             confidence: Confidence::Medium,
             validation: None,
+            doubt: None,
             line: 0,
             column: 0,
             value: None,
             token: None,
+        }
+    }
+
+    /// The engine's rank for rules of these priorities (no variants).
+    fn rank_of(priority: &[i32]) -> impl Fn(&Candidate) -> Rank + '_ {
+        |c| {
+            (
+                c.doubt.is_none(),
+                priority[c.rule],
+                std::cmp::Reverse(c.rule),
+                std::cmp::Reverse(false),
+            )
         }
     }
 
@@ -294,7 +346,7 @@ mod tests {
         let (mut rep, mut red) = (vec![], vec![]);
         resolve(
             &mut c,
-            |r| [10, 90][r],
+            rank_of(&[10, 90]),
             |c| rep.push((c.rule, c.secret.clone())),
             |r| red.push(r),
         );
@@ -310,10 +362,35 @@ mod tests {
     }
 
     #[test]
+    fn doubtful_candidates_rank_below_sure_ones() {
+        // rule 1 is more specific, but its check failed: the generic rule
+        // 0 still reports the secret and names the (wider) redaction.
+        let mut doubtful = cand(1, 4, 12);
+        doubtful.doubt = Some(Doubt::CheckFailed);
+        let mut c = vec![cand(0, 5, 10), doubtful];
+        let (mut rep, mut red) = (vec![], vec![]);
+        resolve(
+            &mut c,
+            rank_of(&[10, 90]),
+            |c| rep.push(c.rule),
+            |r| red.push((r.span, r.rule)),
+        );
+        assert_eq!(rep, vec![0]);
+        assert_eq!(red, vec![(4..12, 0)]);
+        // Alone, it is reported and redacted.
+        let mut c = vec![c.remove(0)];
+        c[0].rule = 1;
+        c[0].doubt = Some(Doubt::Glued);
+        let mut rep = vec![];
+        resolve(&mut c, rank_of(&[10, 90]), |c| rep.push(c.doubt), |_| {});
+        assert_eq!(rep, vec![Some(Doubt::Glued)]);
+    }
+
+    #[test]
     fn adjacent_spans_are_separate() {
         let mut c = vec![cand(0, 0, 5), cand(0, 5, 9)];
         let mut red = vec![];
-        resolve(&mut c, |_| 0, |_| {}, |r| red.push(r.span));
+        resolve(&mut c, rank_of(&[0]), |_| {}, |r| red.push(r.span));
         assert_eq!(red, vec![0..5, 5..9]);
     }
 
@@ -321,7 +398,12 @@ mod tests {
     fn ties_go_to_the_rule_listed_first() {
         let mut c = vec![cand(3, 0, 10), cand(2, 5, 12)];
         let (mut rep, mut red) = (vec![], vec![]);
-        resolve(&mut c, |_| 50, |c| rep.push(c.rule), |r| red.push(r.rule));
+        resolve(
+            &mut c,
+            rank_of(&[50; 4]),
+            |c| rep.push(c.rule),
+            |r| red.push(r.rule),
+        );
         assert_eq!(rep, vec![2]);
         assert_eq!(red, vec![2]);
     }
@@ -339,6 +421,7 @@ mod tests {
             preview: "s3…".into(),
             confidence: Confidence::Low,
             validation: None,
+            doubt: None,
             value: Some(b"s3cr3t-v4lue".to_vec().into()),
             token: None,
         };

@@ -236,7 +236,7 @@ fn scan_chunk(scanner: &Scanner, hay: &[u8], base: u64, range: Range<u64>, captu
         resolver.fold(
             c,
             &candidates[n + 1..],
-            |r| inner.rank(r),
+            |c| inner.rank(c),
             |c| {
                 chunk
                     .findings

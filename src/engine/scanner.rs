@@ -4,7 +4,7 @@ use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use crate::engine::compile::{compile_all, RuleSlot};
+use crate::engine::compile::{compile_all, RuleSlot, Variant};
 use crate::engine::finding::{masked_preview, Candidate, Finding, Rank, Redaction, Resolver};
 use crate::engine::matcher::{advance_rule, RawMatch, RuleCursor, View};
 use crate::engine::prefilter::Prefilter;
@@ -53,18 +53,52 @@ pub struct Scanner {
 #[derive(Debug)]
 pub(crate) struct Inner {
     pub rules: RuleSet,
+    /// One slot per rule, then one per glued variant (`variants`): the
+    /// engine's rule indices. Candidate indices past the slots are known
+    /// values.
     pub compiled: Vec<RuleSlot>,
+    pub variants: Vec<Variant>,
     pub prefilter: Prefilter,
     pub max_match_len: u64,
 }
 
 impl Inner {
-    /// How rule `r` ranks where findings overlap (see [`Rank`]). Indices
-    /// past the rules are known values, which outrank every rule: the
-    /// deployment knows its own secrets better than any pattern.
-    pub fn rank(&self, r: usize) -> Rank {
-        let priority = self.rules.rules().get(r).map_or(i32::MAX, |c| c.priority);
-        (priority, std::cmp::Reverse(r))
+    /// The rule that slot `slot` belongs to: itself, or for a glued
+    /// variant its rule. Indices past the slots (known value `k` at
+    /// `slots + k`) become `rules + k`, as [`Finding::rule_index`] has them.
+    pub fn base_rule(&self, slot: usize) -> usize {
+        let n = self.rules.rules().len();
+        match slot.checked_sub(n) {
+            None => slot,
+            Some(v) if v < self.variants.len() => self.variants[v].base,
+            Some(_) => slot - self.variants.len(),
+        }
+    }
+
+    /// The rule (for a variant: the variant's own, cut pattern) of `slot`.
+    pub fn slot_rule(&self, slot: usize) -> &Rule {
+        let rules = self.rules.rules();
+        rules
+            .get(slot)
+            .unwrap_or_else(|| &self.variants[slot - rules.len()].rule)
+    }
+
+    /// How candidate `c` ranks where findings overlap (see [`Rank`]).
+    /// Indices past the slots are known values, which outrank every rule:
+    /// the deployment knows its own secrets better than any pattern.
+    pub fn rank(&self, c: &Candidate) -> Rank {
+        let base = self.base_rule(c.rule);
+        let priority = self
+            .rules
+            .rules()
+            .get(base)
+            .map_or(i32::MAX, |r| r.priority);
+        (
+            c.doubt.is_none(),
+            priority,
+            std::cmp::Reverse(base),
+            std::cmp::Reverse(base != c.rule),
+        )
     }
 }
 
@@ -179,8 +213,10 @@ impl Scanner {
     /// are built now so that a pattern too large for the engine is an error
     /// here rather than at scan time.
     pub fn new(rules: RuleSet) -> Result<Scanner, Error> {
-        let (compiled, prefilter) = compile_all(rules.rules())?;
-        for (rule, c) in rules.rules().iter().zip(&compiled) {
+        let all = compile_all(rules.rules())?;
+        let (compiled, variants) = (all.slots, all.variants);
+        let slot_rules = rules.rules().iter().chain(variants.iter().map(|v| &v.rule));
+        for (rule, c) in slot_rules.zip(&compiled) {
             if !rule.origin.0.starts_with("<builtin>/") && c.is_compiled() && !c.surely_builds {
                 c.build_now(rule)?;
             }
@@ -190,7 +226,8 @@ impl Scanner {
             inner: Arc::new(Inner {
                 rules,
                 compiled,
-                prefilter,
+                variants,
+                prefilter: all.prefilter,
                 max_match_len,
             }),
             known: None,
@@ -240,10 +277,10 @@ impl Scanner {
     /// The label of candidate rule `rule`: a rule id, or for known values
     /// (indices past the rules) `known:NAME` from `known_labels`.
     pub(crate) fn label<'a>(&'a self, rule: usize, known_labels: &'a [Arc<str>]) -> &'a Arc<str> {
-        let rules = self.rules();
-        match rules.get(rule) {
-            Some(r) => &r.id,
-            None => &known_labels[rule - rules.len()],
+        let slots = self.inner.compiled.len();
+        match rule.checked_sub(slots) {
+            None => &self.inner.slot_rule(rule).id,
+            Some(known) => &known_labels[known],
         }
     }
 
@@ -270,8 +307,8 @@ impl Scanner {
     /// A pattern that exceeds the regex engine's size limits, naming the
     /// rule and its file.
     pub fn build_all_now(&self) -> Result<(), Error> {
-        for (rule, c) in self.rules().iter().zip(&self.inner.compiled) {
-            c.build_now(rule)?;
+        for (slot, c) in self.inner.compiled.iter().enumerate() {
+            c.build_now(self.inner.slot_rule(slot))?;
         }
         Ok(())
     }
@@ -388,7 +425,7 @@ impl Scanner {
             resolver.fold(
                 c,
                 &candidates[n + 1..],
-                |r| inner.rank(r),
+                |c| inner.rank(c),
                 |c| on_finding(self.finding(c, &labels, &mut lines, haystack, 0)),
                 &mut on_redaction,
             );
@@ -415,10 +452,11 @@ impl Scanner {
             preview: masked_preview(secret),
             confidence: verdict.confidence,
             validation: verdict.validation,
+            doubt: verdict.doubt,
             line: 0,
             column: 0,
             value: keep_value.then(|| secret.into()),
-            token: TokenFacts::of(&self.rules()[rule].id, secret).map(Box::new),
+            token: TokenFacts::of(&self.inner.slot_rule(rule).id, secret).map(Box::new),
         })
     }
 
@@ -444,6 +482,7 @@ impl Scanner {
             preview: masked_preview(found),
             confidence: Confidence::High,
             validation: None,
+            doubt: None,
             line: 0,
             column: 0,
             value: keep_value.then(|| found.into()),
@@ -466,7 +505,7 @@ impl Scanner {
         };
         Finding {
             rule_id: self.label(c.rule, known_labels).clone(),
-            rule_index: c.rule,
+            rule_index: self.inner.base_rule(c.rule),
             span: c.span.clone(),
             secret: c.secret.clone(),
             line,
@@ -475,6 +514,7 @@ impl Scanner {
             preview: c.preview.clone(),
             confidence: c.confidence,
             validation: c.validation,
+            doubt: c.doubt,
             value: c.value.clone(),
             token: c.token.clone(),
         }

@@ -178,7 +178,7 @@ impl StreamCore {
         // every start from there; what the old set found from there is
         // dropped, or it would be reported twice.
         let from = self.frontier;
-        let rules = self.scanner.rules().len();
+        let rules = self.scanner.inner().compiled.len();
         self.pending
             .retain(|c| c.rule < rules || c.secret.start < from);
         self.known_map.clear();
@@ -456,7 +456,7 @@ impl StreamCore {
             self.resolver.fold(
                 c,
                 later,
-                |r| inner.rank(r),
+                |c| inner.rank(c),
                 |c| {
                     if collect {
                         findings.push(self.scanner.finding(

@@ -42,7 +42,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::engine::finding::Finding;
+use crate::engine::finding::{Doubt, Finding};
 use crate::engine::scanner::Scanner;
 use crate::rotation::fingerprint::Fingerprint;
 use crate::rotation::triage::{self, TokenFacts};
@@ -96,7 +96,10 @@ impl Format {
 /// `rule_name`, `line`, `column` (both 1-based), `offset` and `end` (the
 /// secret's byte span), `fingerprint`, `preview`, `confidence` (`high`,
 /// `medium` or `low`), `validation` (`checksum` or `structure`, only when
-/// an offline check passed), and `secret` only when [`Record::secret`] is
+/// an offline check passed), `check` (`failed`, only when the rule's
+/// offline check failed: a `low` finding of the provider's exact shape),
+/// `glued` (`true`, only for a fixed-length token found glued to the text
+/// after it, also `low`), and `secret` only when [`Record::secret`] is
 /// set. A token that carries lifetime facts adds `token` (its `kind`,
 /// `temporary`, and the JWT's `alg`, `iss`, `sub`, `issued_at`,
 /// `expires_at` in seconds), `expires_at` (RFC 3339) and `expired`; a
@@ -329,6 +332,11 @@ impl<W: Write> Sink for HumanWriter<W> {
             f.confidence,
             escape_text(&f.preview)
         );
+        match f.doubt {
+            Some(Doubt::CheckFailed) => self.line.push_str(" check=failed"),
+            Some(Doubt::Glued) => self.line.push_str(" glued"),
+            None => {}
+        }
         if let Some(token) = &f.token {
             match (token.expires_at, token.expired()) {
                 (Some(at), Some(true)) => {
@@ -403,6 +411,17 @@ impl<W: Write> Sink for HumanWriter<W> {
     }
 }
 
+/// `check` in JSON and SARIF: `failed` when the rule's offline check
+/// failed (see [`Doubt::CheckFailed`]).
+pub(crate) fn check_field(f: &Finding) -> Option<&'static str> {
+    (f.doubt == Some(Doubt::CheckFailed)).then_some("failed")
+}
+
+/// `glued` in JSON and SARIF: `true` for a glued token (see [`Doubt::Glued`]).
+pub(crate) fn glued_field(f: &Finding) -> Option<bool> {
+    (f.doubt == Some(Doubt::Glued)).then_some(true)
+}
+
 /// The JSON shape of a [`Record`].
 #[derive(Serialize)]
 struct JsonRecord<'a> {
@@ -418,6 +437,10 @@ struct JsonRecord<'a> {
     confidence: Confidence,
     #[serde(skip_serializing_if = "Option::is_none")]
     validation: Option<Validation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    check: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    glued: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -447,6 +470,8 @@ impl<'a> JsonRecord<'a> {
             preview: &f.preview,
             confidence: f.confidence,
             validation: f.validation,
+            check: check_field(f),
+            glued: glued_field(f),
             // NOTE: JSON strings are Unicode, so a secret that is not UTF-8
             // (rare: rules match text) shows its bad bytes as U+FFFD.
             secret: r.secret.map(String::from_utf8_lossy),

@@ -18,7 +18,8 @@
 //!   fingerprint, one physical location (`uri`, `startLine`, `startColumn`,
 //!   `byteOffset`, `byteLength`), `partialFingerprints` keyed by the secret
 //!   fingerprint (so GitHub tracks a leak across moves), and `properties`
-//!   with `confidence`, `fingerprint`, `preview`, `validation` and, only
+//!   with `confidence`, `fingerprint`, `preview`, `validation`, `check`
+//!   (`failed`) and `glued` (`true`) as in JSON and, only
 //!   when the caller asked for it, `secret`.
 //!
 //! NOTE: `startColumn` is the 1-based *byte* column, as in every other
@@ -223,6 +224,10 @@ struct Properties<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     validation: Option<crate::rules::validators::Validation>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    check: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    glued: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<std::borrow::Cow<'a, str>>,
 }
 
@@ -269,6 +274,8 @@ impl<W: Write> Sink for SarifWriter<W> {
                 fingerprint: fingerprint.clone(),
                 preview: &f.preview,
                 validation: f.validation,
+                check: super::check_field(f),
+                glued: super::glued_field(f),
                 // NOTE: JSON strings are Unicode: bytes that are not UTF-8
                 // show as U+FFFD, as in the JSON format.
                 secret: r.secret.map(String::from_utf8_lossy),

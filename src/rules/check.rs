@@ -6,7 +6,9 @@
 //! the rule's own id (or under a rule that declares itself more specific
 //! with `overrides`), and redaction removes it. Every match must provably
 //! start with a keyword (otherwise streams hold text back for the rule). A negative example passes
-//! when no rule of the scanner finds anything in it. A rule without a
+//! when no rule of the scanner finds anything in it without doubt (a
+//! token whose check failed, or a glued one, is a `low` finding for
+//! redaction only: a negative may hold one). A rule without a
 //! positive and a negative example fails, as does an `overrides` entry that
 //! names no rule.
 //!

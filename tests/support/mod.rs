@@ -453,31 +453,34 @@ pub struct Expected {
 /// (on a tie, the rule listed first).
 pub fn model_redactions(subject: &Subject, hay: &[u8]) -> Vec<Expected> {
     let rules = subject.scanner.rules();
-    let mut spans: Vec<(Range<usize>, usize)> = vec![];
+    // Every rule's matches, doubtful ones (a failed check, a glued token)
+    // too: redaction is recall-first.
+    let mut spans: Vec<(Range<usize>, usize, bool)> = vec![];
     for rule in 0..rules.len() {
         spans.extend(
             subject
                 .oracle
-                .rule_matches(rule, hay)
+                .redaction_matches(rule, hay)
                 .into_iter()
-                .map(|s| (s, rule)),
+                .map(|(s, doubt)| (s, rule, doubt)),
         );
     }
-    spans.sort_by_key(|(s, r)| (s.start, s.end, *r));
-    let rank = |r: usize| (rules[r].priority, std::cmp::Reverse(r));
-    let mut out: Vec<Expected> = vec![];
-    for (s, r) in spans {
+    spans.sort_by_key(|(s, r, _)| (s.start, s.end, *r));
+    // A doubtful match never names a redaction a sure one is part of.
+    let rank = |r: usize, doubt: bool| (!doubt, rules[r].priority, std::cmp::Reverse(r));
+    let mut out: Vec<(Expected, bool)> = vec![];
+    for (s, r, doubt) in spans {
         match out.last_mut() {
-            Some(last) if s.start < last.span.end => {
+            Some((last, last_doubt)) if s.start < last.span.end => {
                 last.span.end = last.span.end.max(s.end);
-                if rank(r) > rank(last.rule) {
-                    last.rule = r;
+                if rank(r, doubt) > rank(last.rule, *last_doubt) {
+                    (last.rule, *last_doubt) = (r, doubt);
                 }
             }
-            _ => out.push(Expected { span: s, rule: r }),
+            _ => out.push((Expected { span: s, rule: r }, doubt)),
         }
     }
-    out
+    out.into_iter().map(|(e, _)| e).collect()
 }
 
 /// The marker that replaces a secret.
