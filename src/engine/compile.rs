@@ -16,7 +16,9 @@ use crate::engine::analysis::{
 };
 use crate::engine::prefilter::Prefilter;
 use crate::error::{Error, RuleProblem};
-use crate::rules::validators::{is_placeholder, looks_random, shannon_entropy, Validation};
+use crate::rules::validators::{
+    is_placeholder_in, randomness_named, shannon_entropy, Randomness, Validation,
+};
 use crate::rules::{Confidence, Rule};
 
 /// The longest match any rule may have. Streams hold back at most this many
@@ -276,24 +278,39 @@ pub(crate) struct Verdict {
 }
 
 impl CompiledRule {
-    /// Runs this rule's validators on `secret`: `None` when it is not a
-    /// finding. Cost: one pass over the secret per declared validator.
-    pub(crate) fn judge(&self, secret: &[u8]) -> Option<Verdict> {
+    /// Runs this rule's validators on `secret`, matched after `name` (the
+    /// bytes of the match before the secret: `api_key = "`): `None` when it
+    /// is not a finding. The randomness test of a rule that declares it
+    /// weighs the name (a digest-shaped value assigned to `secret` is a
+    /// key) and raises a `low` rule's finding to `medium` when the value is
+    /// clearly random. Cost: one pass over the secret per declared validator.
+    pub(crate) fn judge(&self, name: &[u8], secret: &[u8]) -> Option<Verdict> {
         if let Some(min) = self.min_entropy {
             if shannon_entropy(secret) < min {
                 return None;
             }
         }
-        if self.reject_placeholders && is_placeholder(secret) {
-            return None;
-        }
-        if self.looks_random && !looks_random(secret) {
+        // A generic (`low`) rule's values have no documented prefix: a
+        // marker word anywhere in them counts.
+        let generic = self.confidence == Confidence::Low;
+        if self.reject_placeholders && is_placeholder_in(secret, !generic) {
             return None;
         }
         let mut verdict = Verdict {
             confidence: self.confidence,
             validation: None,
         };
+        if self.looks_random {
+            // The name outweighs the shape only for generic rules: a
+            // provider row's name is in every match of it.
+            match randomness_named(if generic { name } else { b"" }, secret) {
+                Randomness::Structured => return None,
+                Randomness::Random if verdict.confidence == Confidence::Low => {
+                    verdict.confidence = Confidence::Medium;
+                }
+                _ => {}
+            }
+        }
         if let Some(check) = self.validate {
             match check.run(secret) {
                 Some(false) => return None,

@@ -47,7 +47,8 @@ impl Oracle {
                     .get_group_by_name("secret")
                     .map_or(span.clone(), |g| g.range());
                 let value = &hay[secret.clone()];
-                let Some(verdict) = compiled[rule].judge(value) else {
+                let Some(verdict) = compiled[rule].judge(&hay[span.start..secret.start], value)
+                else {
                     continue;
                 };
                 candidates.push(Candidate {
@@ -125,8 +126,12 @@ impl Oracle {
             .captures_iter(hay)
             .filter_map(|caps| {
                 let span = caps.get_match()?.range();
-                let secret = caps.get_group_by_name("secret").map_or(span, |g| g.range());
-                compiled[rule].judge(&hay[secret.clone()]).map(|_| secret)
+                let secret = caps
+                    .get_group_by_name("secret")
+                    .map_or(span.clone(), |g| g.range());
+                compiled[rule]
+                    .judge(&hay[span.start..secret.start], &hay[secret.clone()])
+                    .map(|_| secret)
             })
             .collect()
     }

@@ -406,7 +406,8 @@ impl Scanner {
         keep_value: bool,
     ) -> Option<Candidate> {
         let secret = &hay[(m.secret.start - base) as usize..(m.secret.end - base) as usize];
-        let verdict = self.inner.compiled[rule].judge(secret)?;
+        let name = &hay[(m.span.start.max(base) - base) as usize..(m.secret.start - base) as usize];
+        let verdict = self.inner.compiled[rule].judge(name, secret)?;
         Some(Candidate {
             rule,
             span: m.span,

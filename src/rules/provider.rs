@@ -601,11 +601,8 @@ impl ProviderSpec {
             priority,
             min_entropy: Some(min_entropy),
             // A documented prefix may hold a placeholder word itself
-            // (`…_test_`, `secret-token:`); entropy still drops `xxxx`.
-            reject_placeholders: !self
-                .prefix
-                .as_deref()
-                .is_some_and(|p| crate::rules::validators::is_placeholder(p.as_bytes())),
+            // (`…_test_`, `secret-token:`): the check judges the part after it.
+            reject_placeholders: true,
             confidence: Confidence::Medium,
             validate: None,
             provider: Some(self.name.clone()),
