@@ -32,7 +32,8 @@
 //! used by no other row) also matches the bare value, prefix first.
 //!
 //! Findings are `medium`: the shape is the provider's and its name is next
-//! to it. Placeholders are rejected; so are values below the entropy that a
+//! to it. Placeholders are rejected (judged after the row's prefix, so
+//! `shippo_test_` is no placeholder); so are values below the entropy that a
 //! random value of the shape almost always has, and, for shapes of letters,
 //! words and identifiers ([`looks_random`](crate::rules::validators::looks_random)).
 //! Hex, digit and UUID shapes are not put through `looks_random`: next to

@@ -1,7 +1,8 @@
 //! Per-rule validators, applied to a match's secret after the regex
-//! matched: a minimum Shannon entropy, a placeholder filter, a randomness
-//! test for generic rules, and offline checks of a format's checksum or
-//! structure ([`Check`]) that raise a finding's confidence to `high`.
+//! matched: a minimum Shannon entropy, a placeholder filter and a randomness
+//! test for generic rules (both in [`super::randomness`], re-exported
+//! here), and offline checks of a format's checksum or structure
+//! ([`Check`]) that raise a finding's confidence to `high`.
 //!
 //! These are the checks a rule file can declare; they are pure functions of
 //! the secret's bytes, so the rule loader, the example templates and the
