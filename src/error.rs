@@ -9,6 +9,13 @@ use std::fmt;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origin(pub String);
 
+impl Origin {
+    /// True for a file of the built-in pack (`<builtin>/…`).
+    pub fn is_builtin(&self) -> bool {
+        self.0.starts_with("<builtin>/")
+    }
+}
+
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

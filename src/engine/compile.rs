@@ -17,7 +17,9 @@ use crate::engine::analysis::{
 use crate::engine::finding::Doubt;
 use crate::engine::prefilter::Prefilter;
 use crate::error::{Error, RuleProblem};
-use crate::rules::validators::{is_placeholder, looks_random, shannon_entropy, Validation};
+use crate::rules::validators::{
+    is_placeholder_in, randomness_named, shannon_entropy, Randomness, Validation,
+};
 use crate::rules::{Confidence, Rule};
 
 /// The longest match any rule may have. Streams hold back at most this many
@@ -345,8 +347,12 @@ pub(crate) struct Verdict {
 }
 
 impl CompiledRule {
-    /// Runs this rule's validators on `secret`: `None` when it is not a
-    /// finding. Cost: one pass over the secret per declared validator.
+    /// Runs this rule's validators on `secret`, matched after `name` (the
+    /// bytes of the match before the secret: `api_key = "`): `None` when it
+    /// is not a finding. The randomness test of a rule that declares it
+    /// weighs the name (a digest-shaped value assigned to `secret` is a
+    /// key) and raises a `low` rule's finding to `medium` when the value is
+    /// clearly random. Cost: one pass over the secret per declared validator.
     ///
     /// A failed offline check does not drop the match: the secret has the
     /// provider's exact shape, so it is a `low` finding with
@@ -354,16 +360,16 @@ impl CompiledRule {
     /// leaves out. A glued variant's match is `low` with [`Doubt::Glued`]
     /// unless a checksum passed (a 6-digit CRC matching by chance is
     /// rarer than a glued token).
-    pub(crate) fn judge(&self, secret: &[u8]) -> Option<Verdict> {
+    pub(crate) fn judge(&self, name: &[u8], secret: &[u8]) -> Option<Verdict> {
         if let Some(min) = self.min_entropy {
             if shannon_entropy(secret) < min {
                 return None;
             }
         }
-        if self.reject_placeholders && is_placeholder(secret) {
-            return None;
-        }
-        if self.looks_random && !looks_random(secret) {
+        // A generic (`low`) rule's values have no documented prefix: a
+        // marker word anywhere in them counts.
+        let generic = self.confidence == Confidence::Low;
+        if self.reject_placeholders && is_placeholder_in(secret, !generic) {
             return None;
         }
         let mut verdict = Verdict {
@@ -371,6 +377,17 @@ impl CompiledRule {
             validation: None,
             doubt: None,
         };
+        if self.looks_random {
+            // The name outweighs the shape only for generic rules: a
+            // provider row's name is in every match of it.
+            match randomness_named(if generic { name } else { b"" }, secret) {
+                Randomness::Structured => return None,
+                Randomness::Random if verdict.confidence == Confidence::Low => {
+                    verdict.confidence = Confidence::Medium;
+                }
+                _ => {}
+            }
+        }
         if let Some(check) = self.validate {
             match check.run(secret) {
                 Some(false) => {
@@ -470,8 +487,7 @@ impl std::ops::Deref for RuleSlot {
 /// Whether `rule` may wait for its first use: a built-in rule whose
 /// generator stated its shape.
 fn deferrable(rule: &Rule) -> Option<crate::rules::ShapeHint> {
-    rule.shape_hint
-        .filter(|_| rule.origin.0.starts_with("<builtin>/"))
+    rule.shape_hint.filter(|_| rule.origin.is_builtin())
 }
 
 /// A rule's glued variant: the rule it belongs to, and its own rule (the

@@ -51,7 +51,8 @@ impl Oracle {
                     .get_group_by_name("secret")
                     .map_or(span.clone(), |g| g.range());
                 let value = &hay[secret.clone()];
-                let Some(verdict) = compiled[rule].judge(value) else {
+                let Some(verdict) = compiled[rule].judge(&hay[span.start..secret.start], value)
+                else {
                     continue;
                 };
                 candidates.push(Candidate {
@@ -132,8 +133,11 @@ impl Oracle {
             .captures_iter(hay)
             .filter_map(|caps| {
                 let span = caps.get_match()?.range();
-                let secret = caps.get_group_by_name("secret").map_or(span, |g| g.range());
-                let verdict = compiled[rule].judge(&hay[secret.clone()])?;
+                let secret = caps
+                    .get_group_by_name("secret")
+                    .map_or(span.clone(), |g| g.range());
+                let verdict =
+                    compiled[rule].judge(&hay[span.start..secret.start], &hay[secret.clone()])?;
                 verdict.doubt.is_none().then_some(secret)
             })
             .collect()
@@ -162,8 +166,11 @@ impl Oracle {
                 let Some(span) = caps.get_match().map(|m| m.range()) else {
                     continue;
                 };
-                let secret = caps.get_group_by_name("secret").map_or(span, |g| g.range());
-                if let Some(verdict) = inner.compiled[slot].judge(&hay[secret.clone()]) {
+                let secret = caps
+                    .get_group_by_name("secret")
+                    .map_or(span.clone(), |g| g.range());
+                let name = &hay[span.start..secret.start];
+                if let Some(verdict) = inner.compiled[slot].judge(name, &hay[secret.clone()]) {
                     out.push((secret, verdict.doubt.is_some()));
                 }
             }

@@ -217,7 +217,7 @@ impl Scanner {
         let (compiled, variants) = (all.slots, all.variants);
         let slot_rules = rules.rules().iter().chain(variants.iter().map(|v| &v.rule));
         for (rule, c) in slot_rules.zip(&compiled) {
-            if !rule.origin.0.starts_with("<builtin>/") && c.is_compiled() && !c.surely_builds {
+            if !rule.origin.is_builtin() && c.is_compiled() && !c.surely_builds {
                 c.build_now(rule)?;
             }
         }
@@ -443,7 +443,8 @@ impl Scanner {
         keep_value: bool,
     ) -> Option<Candidate> {
         let secret = &hay[(m.secret.start - base) as usize..(m.secret.end - base) as usize];
-        let verdict = self.inner.compiled[rule].judge(secret)?;
+        let name = &hay[(m.span.start.max(base) - base) as usize..(m.secret.start - base) as usize];
+        let verdict = self.inner.compiled[rule].judge(name, secret)?;
         Some(Candidate {
             rule,
             span: m.span,

@@ -13,10 +13,10 @@
 //! keywords = ["exm_"]                 # every match contains one of these
 //! priority = 80                       # higher wins where findings overlap
 //! min_entropy = 3.0                   # validator: bits per byte of the secret
-//! reject_placeholders = false         # validator: drop "changeme", "<token>", ...
+//! reject_placeholders = true          # validator: drop "changeme", "<token>", "1234…" (default: built-in rules only)
 //! confidence = "medium"               # "medium" (provider-specific) or "low" (generic)
 //! validate = "github-crc32"           # offline check; a pass makes the finding "high"
-//! looks_random = false                # validator: drop words, identifiers, UUIDs, digests
+//! looks_random = false                # validator: drop words, identifiers, UUIDs, digests; low -> medium if clearly random
 //! overrides = ["generic-api-key"]     # rules this one is more specific than
 //! provider = "Example Corp"          # by default the file's provider_name
 //! rotate = { text = "Revoke it in the console, issue a new one.", url = "https://example.com/keys" }
@@ -32,6 +32,7 @@
 pub mod check;
 pub mod context;
 pub mod provider;
+pub mod randomness;
 pub mod template;
 pub mod validators;
 
@@ -62,9 +63,13 @@ pub struct RuleSpec {
     /// Minimum Shannon entropy of the secret, in bits per byte. By default, none.
     #[serde(default)]
     pub min_entropy: Option<f64>,
-    /// Drop secrets that look like placeholders. By default, false.
+    /// Drop secrets that look like placeholders (`EXAMPLE`, `xxxx`,
+    /// counting sequences; see [`crate::rules::validators::is_placeholder`]).
+    /// By default, true for the built-in pack (every built-in rule takes
+    /// the check unless it opts out) and false for a user's rule file, whose
+    /// author decides what their pattern may match.
     #[serde(default)]
-    pub reject_placeholders: bool,
+    pub reject_placeholders: Option<bool>,
     /// The confidence of a finding that has no offline validation: `medium`
     /// for a provider-specific format, `low` for a generic one. By default,
     /// medium.
@@ -76,7 +81,11 @@ pub struct RuleSpec {
     #[serde(default)]
     pub validate: Option<String>,
     /// Drop secrets that do not look random: words, identifiers, UUIDs, hex
-    /// digests, version strings (see [`crate::rules::validators::looks_random`]).
+    /// digests, version strings, paths (see
+    /// [`crate::rules::validators::randomness`]); a digest-shaped value or
+    /// UUID assigned to a credential's name (`secret`, `token`, `api_key`)
+    /// is kept, and a `low` rule's finding whose value is clearly random is
+    /// raised to `medium`.
     #[serde(default)]
     pub looks_random: bool,
     /// Ids of rules this rule is more specific than: `rules check` accepts
@@ -482,7 +491,9 @@ impl RuleSet {
             keywords: spec.keywords,
             priority: spec.priority,
             min_entropy: spec.min_entropy,
-            reject_placeholders: spec.reject_placeholders,
+            reject_placeholders: spec
+                .reject_placeholders
+                .unwrap_or_else(|| origin.is_builtin()),
             confidence: spec.confidence,
             validate,
             provider: spec.provider.as_deref().map(Arc::from),

@@ -32,7 +32,8 @@
 //! used by no other row) also matches the bare value, prefix first.
 //!
 //! Findings are `medium`: the shape is the provider's and its name is next
-//! to it. Placeholders are rejected; so are values below the entropy that a
+//! to it. Placeholders are rejected (judged after the row's prefix, so
+//! `shippo_test_` is no placeholder); so are values below the entropy that a
 //! random value of the shape almost always has, and, for shapes of letters,
 //! words and identifiers ([`looks_random`](crate::rules::validators::looks_random)).
 //! Hex, digit and UUID shapes are not put through `looks_random`: next to
@@ -568,11 +569,8 @@ impl ProviderSpec {
             priority,
             min_entropy: Some(min_entropy),
             // A documented prefix may hold a placeholder word itself
-            // (`…_test_`, `secret-token:`); entropy still drops `xxxx`.
-            reject_placeholders: !self
-                .prefix
-                .as_deref()
-                .is_some_and(|p| crate::rules::validators::is_placeholder(p.as_bytes())),
+            // (`…_test_`, `secret-token:`): the check judges the part after it.
+            reject_placeholders: Some(true),
             confidence: Confidence::Medium,
             validate: None,
             provider: Some(self.name.clone()),

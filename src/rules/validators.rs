@@ -1,7 +1,8 @@
 //! Per-rule validators, applied to a match's secret after the regex
-//! matched: a minimum Shannon entropy, a placeholder filter, a randomness
-//! test for generic rules, and offline checks of a format's checksum or
-//! structure ([`Check`]) that raise a finding's confidence to `high`.
+//! matched: a minimum Shannon entropy, a placeholder filter and a randomness
+//! test for generic rules (both in [`super::randomness`], re-exported
+//! here), and offline checks of a format's checksum or structure
+//! ([`Check`]) that raise a finding's confidence to `high`.
 //!
 //! These are the checks a rule file can declare; they are pure functions of
 //! the secret's bytes, so the rule loader, the example templates and the
@@ -10,11 +11,11 @@
 //! but it still consumes its bytes in the rule's leftmost-first iteration
 //! (DESIGN.md: a finding is a match that passes its validators).
 
-use std::sync::OnceLock;
-
-use aho_corasick::AhoCorasick;
-
 use base64::Engine as _;
+
+pub use super::randomness::{
+    is_placeholder, is_placeholder_in, looks_random, randomness, randomness_named, Randomness,
+};
 
 /// Shannon entropy of `bytes`, in bits per byte (0 for empty input).
 pub fn shannon_entropy(bytes: &[u8]) -> f64 {
@@ -34,81 +35,6 @@ pub fn shannon_entropy(bytes: &[u8]) -> f64 {
             -p * p.log2()
         })
         .sum()
-}
-
-/// Substrings (lowercase) that mark a value as a placeholder, a template
-/// variable or an already-redacted value, wherever they occur. Each is long
-/// or unusual enough that a random token practically never contains it.
-const PLACEHOLDER_SUBSTRINGS: &[&str] = &[
-    "example",
-    "placeholder",
-    "changeme",
-    "change_me",
-    "change-me",
-    "your_",
-    "your-",
-    "yourpass",
-    "xxxxx",
-    "*****",
-    "redacted",
-    "<",
-    ">",
-    "${",
-    "{{",
-    "%s",
-    "%(",
-    "$(",
-    "process.env",
-    "os.environ",
-    "getenv",
-    "secret_here",
-    "password_here",
-    "notreal",
-];
-
-/// Words (lowercase) that mark a placeholder only as a whole word (the whole
-/// value, or delimited by non-alphanumeric bytes): as substrings they occur
-/// in random tokens far too often (`none`, `fake` in 1 key of ~20,000).
-const PLACEHOLDER_WORDS: &[&str] = &[
-    "dummy",
-    "sample",
-    "insert",
-    "todo",
-    "fixme",
-    "fake",
-    "null",
-    "undefined",
-    "none",
-    "test",
-    "password",
-    "secret",
-    "token",
-];
-
-/// Whether `secret` looks like a placeholder rather than a real value: it
-/// contains a placeholder substring or word (ignoring ASCII case), or is
-/// one byte repeated.
-pub fn is_placeholder(secret: &[u8]) -> bool {
-    // One automaton for all substrings, built once: validators run on every
-    // match, so this is on the hot path of text dense with candidates.
-    static SUBSTRINGS: OnceLock<AhoCorasick> = OnceLock::new();
-    let substrings = SUBSTRINGS.get_or_init(|| {
-        AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(PLACEHOLDER_SUBSTRINGS)
-            .expect("a few short literals")
-    });
-    if substrings.is_match(secret) {
-        return true;
-    }
-    if secret.split(|b| !b.is_ascii_alphanumeric()).any(|word| {
-        PLACEHOLDER_WORDS
-            .iter()
-            .any(|w| w.as_bytes().eq_ignore_ascii_case(word))
-    }) {
-        return true;
-    }
-    secret.windows(2).all(|w| w[0] == w[1])
 }
 
 /// What an offline check proved, as recorded on a finding.
@@ -413,167 +339,6 @@ fn discord_bot(secret: &[u8]) -> bool {
     matches!(decoded, Ok(id) if (17..=20).contains(&id.len()) && id.iter().all(u8::is_ascii_digit))
 }
 
-/// Whether a generic rule's value looks like a random secret rather than
-/// ordinary text: a word or identifier (`getApiKeyFromConfig`,
-/// `database_password`), a UUID, a hex digest of a file, an SRI hash
-/// (`sha384-…`), a version string, or a value of few distinct symbols.
-///
-/// Plain Shannon entropy cannot tell `getApiKeyFromConfig` from a key; this
-/// test adds the character-class mix and how English its letter pairs are.
-pub fn looks_random(value: &[u8]) -> bool {
-    let n = value.len();
-    // Keys and tokens are at least this long; shorter values in code are
-    // type names (`PULONG64`), ids and public badge tokens.
-    if n < 12 {
-        return false;
-    }
-    // SCREAMING_SNAKE or snake_case: a constant or identifier, not a key
-    // (random tokens that use `_` also mix cases).
-    let single_case =
-        !value.iter().any(u8::is_ascii_uppercase) || !value.iter().any(u8::is_ascii_lowercase);
-    if single_case
-        && value.contains(&b'_')
-        && value
-            .split(|&b| b == b'_')
-            .all(|w| w.len() <= 12 && w.iter().all(u8::is_ascii_alphanumeric))
-    {
-        return false;
-    }
-    if is_uuid(value) || is_hex_digest(value) || is_sri(value) || is_version(value) {
-        return false;
-    }
-    // Short hex is an id (`c85175a4ebcce361`), not a key: 64 bits at most.
-    if n < 24 && value.iter().all(u8::is_ascii_hexdigit) {
-        return false;
-    }
-    // Base64 of a JSON object: a pagination cursor (`NextToken`) or state
-    // blob. (JWTs, which are secrets, have a rule of their own.)
-    if value.starts_with(b"eyJ") && base64_json(value) {
-        return false;
-    }
-    let mut distinct = [false; 256];
-    for &b in value {
-        distinct[b as usize] = true;
-    }
-    let distinct = distinct.iter().filter(|&&d| d).count();
-    if distinct < 6 || distinct * 3 < n.min(48) {
-        return false;
-    }
-    if shannon_entropy(value) < 3.0 {
-        return false;
-    }
-    let digits = value.iter().filter(|b| b.is_ascii_digit()).count();
-    let upper = value.iter().filter(|b| b.is_ascii_uppercase()).count();
-    let lower = value.iter().filter(|b| b.is_ascii_lowercase()).count();
-    let other = n - digits - upper - lower;
-    // Words and identifiers: mostly letters whose adjacent pairs are
-    // common in English. Random letters hit the common pairs about a
-    // quarter of the time; words and camelCase identifiers well over half.
-    let (common, pairs) = letter_pairs(value);
-    let wordlike = pairs >= 4 && common * 100 >= pairs * 60;
-    // Identifiers carry their digits in one place (`Curve25519SeedBin`,
-    // `sha256_digest2`); random tokens scatter them.
-    let digit_runs = value
-        .windows(2)
-        .filter(|w| !w[0].is_ascii_digit() && w[1].is_ascii_digit())
-        .count()
-        + usize::from(value[0].is_ascii_digit());
-    if wordlike && (digits * 5 <= n || digit_runs <= 1) {
-        return false;
-    }
-    // A single character class (all lowercase letters, all digits) is a word
-    // or a number unless long.
-    let classes = [digits, upper, lower, other]
-        .iter()
-        .filter(|&&c| c > 0)
-        .count();
-    classes >= 2 || n >= 24
-}
-
-/// Letter pairs (case-folded, within runs of letters) that are common in
-/// English text: the 100 most frequent bigrams cover about 80% of English
-/// pairs and about 15% of pairs of uniformly random letters.
-const COMMON_BIGRAMS: &[&[u8; 2]] = &[
-    b"th", b"he", b"in", b"er", b"an", b"re", b"on", b"at", b"en", b"nd", b"ti", b"es", b"or",
-    b"te", b"of", b"ed", b"is", b"it", b"al", b"ar", b"st", b"to", b"nt", b"ng", b"se", b"ha",
-    b"as", b"ou", b"io", b"le", b"ve", b"co", b"me", b"de", b"hi", b"ri", b"ro", b"ic", b"ne",
-    b"ea", b"ra", b"ce", b"li", b"ch", b"ll", b"be", b"ma", b"si", b"om", b"ur", b"ca", b"el",
-    b"ta", b"la", b"ns", b"di", b"fo", b"ho", b"pe", b"ec", b"pr", b"no", b"ct", b"us", b"ac",
-    b"ot", b"il", b"tr", b"ly", b"nc", b"et", b"ut", b"ss", b"so", b"rs", b"un", b"lo", b"wa",
-    b"ge", b"ie", b"wh", b"ee", b"wi", b"em", b"ad", b"ol", b"rt", b"po", b"we", b"na", b"ul",
-    b"ni", b"ts", b"mo", b"ow", b"pa", b"im", b"mi", b"ai", b"sh", b"ke", b"ey", b"fi", b"ig",
-    b"id", b"ap", b"pi", b"ex", b"ag", b"am", b"ab", b"ok", b"da", b"up", b"ue", b"ir", b"iv",
-    b"ry", b"ia", b"ef", b"fr", b"gr", b"cr", b"bl", b"cl", b"pl", b"sp", b"sc", b"sk", b"qu",
-];
-
-fn letter_pairs(value: &[u8]) -> (usize, usize) {
-    let (mut common, mut pairs) = (0, 0);
-    for w in value.windows(2) {
-        if !(w[0].is_ascii_alphabetic() && w[1].is_ascii_alphabetic()) {
-            continue;
-        }
-        // A camelCase hump starts a new word: not a pair.
-        if w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase() {
-            continue;
-        }
-        pairs += 1;
-        let pair = [w[0].to_ascii_lowercase(), w[1].to_ascii_lowercase()];
-        if COMMON_BIGRAMS.iter().any(|c| **c == pair) {
-            common += 1;
-        }
-    }
-    (common, pairs)
-}
-
-fn base64_json(v: &[u8]) -> bool {
-    let v = v.split(|&b| b == b'=').next().unwrap_or(v);
-    let decoded = base64::engine::general_purpose::STANDARD_NO_PAD
-        .decode(v)
-        .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(v));
-    // Truncated or padded-away tails still start like JSON.
-    matches!(decoded, Ok(d) if d.first() == Some(&b'{') && d.get(1).is_some_and(|b| *b == b'"' || b.is_ascii_whitespace()))
-}
-
-fn is_uuid(v: &[u8]) -> bool {
-    v.len() == 36
-        && v.iter().enumerate().all(|(i, b)| {
-            if matches!(i, 8 | 13 | 18 | 23) {
-                *b == b'-'
-            } else {
-                b.is_ascii_hexdigit()
-            }
-        })
-}
-
-fn is_hex_digest(v: &[u8]) -> bool {
-    // MD5, SHA-1, SHA-224 and SHA-256: the digests files, commits and
-    // lockfiles carry. Longer hex (Rails' 128-digit secret_key_base) is
-    // far more often a generated secret than a SHA-512 in code.
-    matches!(v.len(), 32 | 40 | 56 | 64)
-        && (v
-            .iter()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
-            || v.iter()
-                .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(b)))
-}
-
-fn is_sri(v: &[u8]) -> bool {
-    [&b"sha256-"[..], b"sha384-", b"sha512-", b"sha1-", b"md5-"]
-        .iter()
-        .any(|p| v.len() > p.len() && v[..p.len()].eq_ignore_ascii_case(p))
-}
-
-fn is_version(v: &[u8]) -> bool {
-    let v = v.strip_prefix(b"v").unwrap_or(v);
-    v.first().is_some_and(u8::is_ascii_digit)
-        && v.iter().filter(|&&b| b == b'.').count() >= 2
-        && v.iter()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'+'))
-        && v.split(|&b| b == b'.')
-            .take(2)
-            .all(|p| p.iter().all(u8::is_ascii_digit))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -636,92 +401,5 @@ mod tests {
             std::str::from_utf8(data).unwrap()
         );
         assert!(bech32_valid(key.to_ascii_uppercase().as_bytes()));
-    }
-
-    #[test]
-    fn randomness() {
-        for not_random in [
-            &b"getApiKeyFromConfig"[..],
-            b"database_password",
-            b"123e4567-e89b-12d3-a456-426614174000",
-            b"da39a3ee5e6b4b0d3255bfef95601890afd80709",
-            b"sha384-oqVuAfXRKap7fdgcCY5uykM6+R9GqQ8K/uxy9rx7HNQlGYl1kPzQho1wx4JwY8wC",
-            b"1.2.3-beta.4",
-            b"monkey",
-            b"aaaaaaaabbbbbbbb",
-            b"ThisIsMyPassword",
-            b"connection_string",
-            b"PULONG64",
-            b"WBEM_128BITS",
-            b"MAX_RETRY_COUNT_2",
-            b"Curve25519SeedBin",
-            b"c85175a4ebcce361",
-            b"eyJOZXh0VG9XMPLiOiBudWxsLCAiYm90b190cnVuY2F0ZV9hbW91bnQiOiAyfQ==",
-        ] {
-            assert!(
-                !looks_random(not_random),
-                "{}",
-                String::from_utf8_lossy(not_random)
-            );
-        }
-        for random in [
-            &b"q8Zr2LmX0pWv7NcY4tKb"[..],
-            b"hJ7$kP2!xQ9@mN4z",
-            b"3kd8FJq02nVb8xQz",
-            b"Zx9Qw2Lk8Jh3Vb5N",
-        ] {
-            assert!(looks_random(random), "{}", String::from_utf8_lossy(random));
-        }
-    }
-
-    /// Recall of the randomness test on what generic keys really are:
-    /// random strings over the usual key alphabets.
-    #[test]
-    fn random_keys_pass_the_randomness_test() {
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
-        let alphabets: [&[u8]; 3] = [
-            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
-            b"abcdefghijklmnopqrstuvwxyz0123456789",
-            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
-        ];
-        for alphabet in alphabets {
-            for len in [16usize, 24, 32, 40] {
-                let trials = 2000;
-                let passed = (0..trials)
-                    .filter(|_| {
-                        let key: Vec<u8> = (0..len)
-                            .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
-                            .collect();
-                        looks_random(&key)
-                    })
-                    .count();
-                assert!(
-                    passed * 100 >= trials * 97,
-                    "{} of {trials} random keys of {len} characters over {} pass",
-                    passed,
-                    String::from_utf8_lossy(alphabet)
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn placeholders() {
-        assert!(is_placeholder(b"changeme123"));
-        assert!(is_placeholder(b"<your-token>"));
-        assert!(is_placeholder(b"${DB_PASSWORD}"));
-        assert!(is_placeholder(b"[REDACTED:generic-password]"));
-        assert!(is_placeholder(b"aaaaaaaa"));
-        assert!(!is_placeholder(b"Tr0ub4dor&3xyz"));
-        assert!(is_placeholder(b"my-fake-key"));
-        assert!(is_placeholder(b"none"));
-        // Short words only count as whole words: random tokens contain them.
-        assert!(!is_placeholder(b"q8ZnoneLmX0pfakeWv7NcY4tKb"));
     }
 }
