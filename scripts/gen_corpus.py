@@ -172,7 +172,7 @@ def expand(template, rng):
 
 
 def context_macros(root):
-    """The pattern macros of src/rules/context.rs ({{assign}}, {{end}}),
+    """The pattern macros of src/rules/context.rs ({{assign}}, {{end}}, {{linebreak}}),
     read from its constants so the generator and the engine share them."""
     src = open(os.path.join(root, "src", "rules", "context.rs"), encoding="utf-8").read()
 
@@ -181,7 +181,11 @@ def context_macros(root):
         body = m.group(2) if m.group(2) is not None else m.group(3)
         return "".join(a or b for a, b in re.findall(r'r#"(.*?)"#|r"(.*?)"', body, re.S))
 
-    return {"{{assign}}": "(?i:" + const("ASSIGN") + ")", "{{end}}": const("END")}
+    return {
+        "{{assign}}": "(?i:" + const("ASSIGN") + ")",
+        "{{end}}": const("END"),
+        "{{linebreak}}": "(?:" + const("LINE_BREAK") + ")",
+    }
 
 
 MACROS = {}

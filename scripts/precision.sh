@@ -24,7 +24,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 cargo build --release --locked --quiet
-bin=$PWD/target/release/secretscan
+bin=${CARGO_TARGET_DIR:-$PWD/target}/release/secretscan
 gitleaks=${GITLEAKS:-$(command -v gitleaks || true)}
 
 trees=("$@")

@@ -40,7 +40,7 @@ if [ -n "${SECRETSCAN:-}" ]; then
     [ -x "$bin" ] || { echo "SECRETSCAN=$bin is not an executable" >&2; exit 2; }
     echo "binary: $bin (not built)" >>"$timings"
 else
-    bin=$root/target/release/secretscan
+    bin=${CARGO_TARGET_DIR:-$root/target}/release/secretscan
     echo "building secretscan (release) ..." >&2
     t=$(now)
     if ! nice -n 19 cargo build --release --locked --quiet 2>"$work/build.log"; then

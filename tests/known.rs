@@ -454,7 +454,9 @@ fn jwt_expiry_triage() {
 
 #[test]
 fn temporary_aws_and_github_tokens_are_marked() {
-    let upper: String = "QWERTYUIOPASDFGH".into();
+    // Random-looking base32 (an AWS key id's alphabet): a keyboard run
+    // (`QWERTY…`) is a placeholder now.
+    let upper: String = ["QZ7RK2MW", "XPL4TVBJ"].concat();
     let sts = format!("ASIA{upper}");
     let o = bin()
         .args(["scan", "--format", "jsonl"])

@@ -149,3 +149,71 @@ fn provider_secrets_are_found_in_every_context() {
         failures.join("\n")
     );
 }
+
+/// Front-end build tools expose only variables with their prefix
+/// (`REACT_APP_`, `VITE_`, `NEXT_PUBLIC_`, `EXPO_PUBLIC_`), so a key put in
+/// a front-end's `.env` carries it before the provider's name. Every
+/// built-in example written as a `.env` line (`NAME=value`) is found under
+/// its rule with each prefix in front of the name, and redacted. Names that
+/// begin with an abbreviation of four letters or fewer (`ES_`, `FB_`,
+/// `CKO_`, `META_`) are left out: those rules need a word start, so that
+/// `YES_API_KEY` is not Elastic's; the provider's full name
+/// (`ELASTIC_API_KEY`) takes the prefix.
+#[test]
+fn front_end_env_prefixes_keep_the_provider_name() {
+    const PREFIXES: &[&str] = &["REACT_APP_", "VITE_", "NEXT_PUBLIC_", "EXPO_PUBLIC_"];
+    let scanner = Scanner::builtin();
+    let oracle = Oracle::new(&scanner);
+    let rules = scanner.rules();
+    let (mut tried, mut failures) = (0, vec![]);
+    for (i, rule) in rules.iter().enumerate() {
+        if rule.confidence == Confidence::Low {
+            continue;
+        }
+        for example in &rule.examples {
+            // A .env line: an upper-case name, `=`, the value, nothing else.
+            let Some(eq) = example.iter().position(|&b| b == b'=') else {
+                continue;
+            };
+            let name = &example[..eq];
+            if name.is_empty()
+                || !name[0].is_ascii_uppercase()
+                || !name
+                    .iter()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
+                || name.starts_with(b"NEXT_PUBLIC_")
+                || name
+                    .split(|&b| b == b'_')
+                    .next()
+                    .is_some_and(|w| w.len() <= 4)
+                || example.contains(&b'\n')
+                || example.contains(&b';')
+            {
+                continue;
+            }
+            let Some(span) = oracle.rule_matches(i, example).first().cloned() else {
+                continue;
+            };
+            let secret = &example[span];
+            for prefix in PREFIXES {
+                tried += 1;
+                let text = [prefix.as_bytes(), example, b"\n"].concat();
+                let found = scanner.scan(&text).into_iter().find(|f| {
+                    f.rule_index == i
+                        || rules[f.rule_index].overrides.iter().any(|o| *o == *rule.id)
+                });
+                let redacted = scanner.redact(&text);
+                if found.is_none() || redacted.windows(secret.len()).any(|w| w == secret) {
+                    failures.push(format!("{}: {}", rule.id, String::from_utf8_lossy(&text)));
+                }
+            }
+        }
+    }
+    assert!(tried > 400, "only {tried} cases");
+    assert!(
+        failures.is_empty(),
+        "{} of {tried} cases fail:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

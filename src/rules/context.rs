@@ -10,6 +10,7 @@
 //! |---|---|---|
 //! | `{{assign}}` | `(?i:`[`ASSIGN`]`)` | `" = "`, `: &str = "`, `=> '`, `\":\"`, ` \|\| "`, `(`, a space… |
 //! | `{{end}}` | [`END`] | a byte that cannot continue a token, or the end of a line |
+//! | `{{linebreak}}` | [`LINE_BREAK`] | a line break of a block written one string literal or comment per line |
 //!
 //! so that a context learnt once (Rust's `const K: &str = "…"`, escaped
 //! JSON, a `Makefile` `?=`) reaches every rule at once. Expansion is
@@ -41,6 +42,18 @@ pub const ASSIGN: &str = concat!(
 
 /// The value's end: no more value characters follow.
 pub const END: &str = r"(?:[^A-Za-z0-9_+/=\-]|(?m:$))";
+
+/// A line break inside a multi-line block (a key file) written into source:
+/// the closing `\n` or `\r\n` escape and quote of a string literal, a
+/// `+`, `,` or `.` joining the pieces or a `\` continuation, the newline,
+/// indentation, a comment marker (`//`, `///`, `//!`, `#`, `*`, `;`,
+/// `--`) and the next literal's opening quote (with a `b`/`r`/`u` prefix).
+/// Every part is optional but the newline: a plain file's line break
+/// matches too. At most 61 bytes.
+pub const LINE_BREAK: &str = concat!(
+    r#"(?:\\r)?(?:\\n)?["'`]?[ \t]{0,8}[+,.]?[ \t]{0,8}\\?\r?\n"#,
+    r#"[ \t]{0,16}(?:(?://[!/]?|#|\*|;|--)[ \t]{0,2})?[+,]?[ \t]{0,8}(?:[bBrRuU]{0,2}["'`])?"#
+);
 
 /// The longest matches of [`NEST`], [`ASSIGN`] and [`END`], parsed once.
 pub fn fixed_max_lens() -> (usize, usize, usize) {
@@ -86,9 +99,14 @@ pub fn expand_macros(pattern: &str) -> Result<std::borrow::Cow<'_, str>, String>
                 out.push(')');
             }
             "end" => out.push_str(END),
+            "linebreak" => {
+                out.push_str("(?:");
+                out.push_str(LINE_BREAK);
+                out.push(')');
+            }
             other => {
                 return Err(format!(
-                    "unknown pattern macro '{{{{{other}}}}}' (known: {{{{assign}}}}, {{{{end}}}})"
+                    "unknown pattern macro '{{{{{other}}}}}' (known: {{{{assign}}}}, {{{{end}}}}, {{{{linebreak}}}})"
                 ))
             }
         }
@@ -162,5 +180,26 @@ mod tests {
         assert!(expand_macros("a{{assign").is_err());
         let (n, a, e) = fixed_max_lens();
         assert!(n > 100 && a > 50 && e >= 1);
+    }
+
+    #[test]
+    fn linebreak_joins_literals_and_comments_but_needs_a_newline() {
+        let re = regex_automata::meta::Regex::new(&format!("^a(?:{LINE_BREAK})b$")).unwrap();
+        // Literal `\n` escapes are written `\\n` here; `\n` is a newline.
+        for joined in [
+            "a\nb",
+            "a\\n\"\n    \"b",
+            "a\\r\\n\" +\n        \"b",
+            "a\\n',\n  + 'b",
+            "a\n//! b",
+            "a\r\n * b",
+            "a\\n\",\n    b\"b",
+        ] {
+            assert!(re.is_match(joined), "{joined:?}");
+        }
+        for apart in ["ab", "a\\nb", "a\n\n b", "a\n\"x\"b"] {
+            assert!(!re.is_match(apart), "{apart:?}");
+        }
+        assert!(max_len_of(LINE_BREAK).unwrap() <= 64);
     }
 }
