@@ -103,7 +103,7 @@ if have_gitleaks:
     missed = [r for r in theirs if is_key(r["RuleID"])
               and (os.path.realpath(r["File"]), r["StartLine"]) not in ours_keys]
     print(f"  private keys gitleaks finds that secretscan misses (same file and line): {len(missed)}")
-    for r in missed[:20]:
+    for r in missed[:40]:
         where = "same file" if os.path.realpath(r["File"]) in ours_files else "file not flagged"
         print(f"    {r['File']}:{r['StartLine']} {r['RuleID']} ({where})")
 PY

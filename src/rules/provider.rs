@@ -130,7 +130,8 @@ impl CredentialKind {
             CredentialKind::Secret
             | CredentialKind::ClientSecret
             | CredentialKind::SecretKey
-            | CredentialKind::WebhookSecret => "secret",
+            // A provider's "private key" (`ACME_PRIVATE_KEY`) is its secret.
+            | CredentialKind::WebhookSecret => "(?:secret|private)",
             CredentialKind::Password => "(?:pass|pwd)",
             _ => {
                 "(?:key|token|secret|pass|pwd|auth|cred|bearer|access|private|sign|api|sid|license)"
@@ -142,7 +143,7 @@ impl CredentialKind {
     /// (`acme_secret`, `acme_api`), so that nothing more need follow it.
     fn named_by(self, keyword: &str) -> bool {
         let words: &[&str] = match self.required_word() {
-            "secret" => &["secret"],
+            "(?:secret|private)" => &["secret", "private"],
             "(?:pass|pwd)" => &["pass", "pwd"],
             _ => &[
                 "key", "token", "secret", "pass", "pwd", "auth", "cred", "bearer", "access",
