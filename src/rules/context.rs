@@ -64,6 +64,33 @@ pub fn fixed_max_lens() -> (usize, usize, usize) {
     })
 }
 
+/// [`max_len_of`] for a piece fixed at compile time, parsed once per
+/// process: the provider-row generator asks for the same few pieces for
+/// each of a thousand rows.
+///
+/// # Errors
+///
+/// As [`max_len_of`].
+pub fn max_len_of_static(piece: &'static str) -> Result<usize, String> {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static LENS: Mutex<Option<HashMap<&'static str, usize>>> = Mutex::new(None);
+    if let Some(&len) = LENS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get_or_insert_with(HashMap::new)
+        .get(piece)
+    {
+        return Ok(len);
+    }
+    let len = max_len_of(piece)?;
+    LENS.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get_or_insert_with(HashMap::new)
+        .insert(piece, len);
+    Ok(len)
+}
+
 /// The longest match of a piece of a pattern, in bytes.
 ///
 /// # Errors

@@ -324,6 +324,17 @@ impl Shape {
         }
     }
 
+    /// The longest value of the shape, in bytes: what `max_len_of` finds in
+    /// [`Shape::regex`], without parsing it (every class is one byte).
+    fn max_len(self) -> usize {
+        match self {
+            Shape::Uuid => 36,
+            Shape::Run { class, max, .. } => {
+                max as usize + if class == Class::Base64 { 2 } else { 0 }
+            }
+        }
+    }
+
     /// A template for one value of the shape (its middle length).
     fn template(self) -> String {
         match self {
@@ -530,10 +541,15 @@ impl ProviderSpec {
             context_max = names_max(&named) + nest_max + 32;
         }
         if !bare_names.is_empty() {
-            let bare_max = names_max(&bare_names) + nest_max + 24 + context::max_len_of(cred)? + 16;
+            let bare_max =
+                names_max(&bare_names) + nest_max + 24 + context::max_len_of_static(cred)? + 16;
             context_max = context_max.max(bare_max);
         }
-        let max_len = context_max + assign_max + context::max_len_of(&value)? + end_max;
+        // The value: the prefix (escaped, so its literal length), then the
+        // longest shape; a unit test checks this against the parsed regex.
+        let value_max = self.prefix.as_ref().map_or(0, |p| p.len())
+            + shapes.iter().map(|s| s.max_len()).max().unwrap_or(0);
+        let max_len = context_max + assign_max + value_max + end_max;
         let context = format!("(?i:(?:{}){assign})", heads.join("|"));
         let pattern = if bare {
             // Or the bare token: the prefix, then the value, at a word
@@ -690,6 +706,33 @@ mod tests {
             values: values.iter().map(|v| v.to_string()).collect(),
             prefix: prefix.map(str::to_string),
             docs: "https://docs.acme.example/".into(),
+        }
+    }
+
+    #[test]
+    fn shape_lengths_equal_their_parsed_regexes() {
+        for text in [
+            "uuid",
+            "alnum:32",
+            "upper:6",
+            "lower:8-12",
+            "digit:10",
+            "hex:40",
+            "HEX:16",
+            "hexany:64",
+            "upperdigit:20",
+            "lowerdigit:7-9",
+            "base64:44",
+            "base64:20-88",
+            "base64url:43",
+            "token:16-512",
+        ] {
+            let shape = Shape::parse(text).unwrap();
+            assert_eq!(
+                Some(shape.max_len()),
+                context::max_len_of(&shape.regex()).ok(),
+                "{text}"
+            );
         }
     }
 
