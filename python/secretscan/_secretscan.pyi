@@ -26,6 +26,12 @@ class Finding:
     """16 hex digits of the secret's SHA-256: which key, not the key."""
     preview: str
     """The secret masked: a few leading characters, then an ellipsis."""
+    check: Optional[Literal["failed"]]
+    """``"failed"`` when the rule's offline check failed: a ``low`` finding of
+    the provider's exact shape, which redaction still removes."""
+    glued: bool
+    """True for a fixed-length token glued to the text after it
+    (``AKIA…status=200``): ``low``, redacted at the token's exact length."""
 
 class Verdict:
     """What a Guard decided about one text."""

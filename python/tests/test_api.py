@@ -39,6 +39,28 @@ def test_scan_never_exposes_the_secret(pat, ant):
     assert [data[f.start : f.end] for f in fb] == [ant.encode(), pat.encode()]
 
 
+def test_recall_first_findings_say_why_they_are_low(pat):
+    # The same token with its last checksum digit changed: the provider's
+    # exact shape, so a low finding with check="failed", and redacted.
+    last = "0" if pat[-1] != "0" else "1"
+    broken = pat[:-1] + last
+    [f] = secretscan.scan(f"token {broken}\n")
+    assert (f.rule_id, f.confidence, f.check, f.glued) == ("github-pat", "low", "failed", False)
+    assert broken not in secretscan.redact(f"token {broken}\n")
+    assert 'check="failed"' in repr(f) and "glued=False" in repr(f)
+    # Glued to the text after it, as some log formatters write fields: an
+    # AWS key id (no checksum to prove it) is low and glued; a GitHub token
+    # whose checksum verifies stays high.
+    key_id = "AKIA" + "QZ7RK2MW" + "XPL4TVBJ"
+    [g] = secretscan.scan(f"id={key_id}status=200\n")
+    assert (g.rule_id, g.confidence, g.check, g.glued) == ("aws-access-key-id", "low", None, True)
+    assert secretscan.redact(f"id={key_id}status=200\n") == "id=[REDACTED:aws-access-key-id]status=200\n"
+    [h] = secretscan.scan(f"token {pat}ERROR\n")
+    assert (h.rule_id, h.confidence, h.glued) == ("github-pat", "high", False)
+    [ok] = secretscan.scan(f"token {pat}\n")
+    assert (ok.check, ok.glued) == (None, False)
+
+
 def test_redaction_keeps_unicode_around_secrets(pat):
     text = f"Ünïcödé → {pat} ← 😀"
     assert secretscan.redact(text) == "Ünïcödé → [REDACTED:github-pat] ← 😀"

@@ -12,7 +12,8 @@
 //! - the GIL is released while inputs of [`DETACH_MIN`] bytes or more are
 //!   scanned, so other Python threads run meanwhile;
 //! - a finding never holds the secret: rule, offsets, line, column,
-//!   confidence, fingerprint and a masked preview.
+//!   confidence, fingerprint, a masked preview, and whether its check
+//!   failed or it was glued to the text after it (recall-first redaction).
 //!
 //! `KnownSecrets` follows a deployment's own secret values (files, mounted
 //! Kubernetes Secrets, environment variables) through rotations: it re-reads
@@ -36,7 +37,7 @@ use crate::integrations::guard::{Action, Guard, Policy, StreamRedactor, Verdict}
 use crate::rotation::known::{KnownSecrets, MIN_LEN};
 use crate::rotation::{KnownSources, Source};
 use crate::rules::Confidence;
-use crate::Finding;
+use crate::{Doubt, Finding};
 
 mod guard;
 mod known;
@@ -122,13 +123,20 @@ struct PyFinding {
     fingerprint: String,
     /// The secret masked: a few leading characters, then "…".
     preview: String,
+    /// "failed" when the rule's offline check failed (a `low` finding of
+    /// the provider's exact shape, which redaction still removes), else
+    /// None.
+    check: Option<&'static str>,
+    /// True for a fixed-length token found glued to the text after it
+    /// (`AKIA…status=200`): `low`, redacted at the token's exact length.
+    glued: bool,
 }
 
 #[pymethods]
 impl PyFinding {
     fn __repr__(&self) -> String {
         format!(
-            "Finding(rule_id={:?}, start={}, end={}, line={}, column={}, confidence={:?}, fingerprint={:?}, preview={:?})",
+            "Finding(rule_id={:?}, start={}, end={}, line={}, column={}, confidence={:?}, fingerprint={:?}, preview={:?}, check={}, glued={})",
             self.rule_id,
             self.start,
             self.end,
@@ -136,7 +144,9 @@ impl PyFinding {
             self.column,
             self.confidence,
             self.fingerprint,
-            self.preview
+            self.preview,
+            self.check.map_or("None".to_string(), |c| format!("{c:?}")),
+            if self.glued { "True" } else { "False" }
         )
     }
 
@@ -192,6 +202,8 @@ fn findings(found: &[Finding], t: &Text<'_>) -> Vec<PyFinding> {
                 confidence: f.confidence.as_str(),
                 fingerprint: f.fingerprint.to_string(),
                 preview: f.preview.clone(),
+                check: (f.doubt == Some(Doubt::CheckFailed)).then_some("failed"),
+                glued: f.doubt == Some(Doubt::Glued),
             }
         })
         .collect()
