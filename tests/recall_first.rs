@@ -49,6 +49,23 @@ fn run(args: &[&str], stdin: &str) -> (i32, String) {
     )
 }
 
+/// `scan --format json --min-confidence low` of `stdin`: the exit code and
+/// the report.
+fn scan_low_json(stdin: &str) -> (i32, String) {
+    run(
+        &[
+            "scan",
+            "--no-config",
+            "--format",
+            "json",
+            "--min-confidence",
+            "low",
+            "-",
+        ],
+        stdin,
+    )
+}
+
 #[test]
 fn a_broken_checksum_is_low_out_of_default_scan_and_redacted() {
     let token = broken_github_pat(7);
@@ -60,18 +77,7 @@ fn a_broken_checksum_is_low_out_of_default_scan_and_redacted() {
     assert_eq!(code, 0, "a default scan reports nothing: {out}");
     assert_eq!(out.trim(), "[]");
 
-    let (code, out) = run(
-        &[
-            "scan",
-            "--no-config",
-            "--format",
-            "json",
-            "--min-confidence",
-            "low",
-            "-",
-        ],
-        &input,
-    );
+    let (code, out) = scan_low_json(&input);
     assert_eq!(code, 1);
     assert!(!out.contains(&token), "the report shows no secret");
     let records: serde_json::Value = serde_json::from_str(&out).expect("JSON");
@@ -159,18 +165,7 @@ fn glued_tokens_are_redacted_at_their_exact_length() {
     let end = input.find(&pat).unwrap() + pat.len();
     assert_eq!(records[0]["end"].as_u64(), Some(end as u64));
 
-    let (_, out) = run(
-        &[
-            "scan",
-            "--no-config",
-            "--format",
-            "json",
-            "--min-confidence",
-            "low",
-            "-",
-        ],
-        &input,
-    );
+    let (_, out) = scan_low_json(&input);
     let records: serde_json::Value = serde_json::from_str(&out).expect("JSON");
     let records = records.as_array().expect("an array");
     let ids: Vec<_> = records
