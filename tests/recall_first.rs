@@ -49,15 +49,15 @@ fn run(args: &[&str], stdin: &str) -> (i32, String) {
     )
 }
 
-/// `scan --format json --min-confidence low` of `stdin`: the exit code and
-/// the report.
-fn scan_low_json(stdin: &str) -> (i32, String) {
+/// `scan --format FORMAT --min-confidence low` of `stdin`: the exit code
+/// and the report.
+fn scan_low(format: &str, stdin: &str) -> (i32, String) {
     run(
         &[
             "scan",
             "--no-config",
             "--format",
-            "json",
+            format,
             "--min-confidence",
             "low",
             "-",
@@ -77,7 +77,7 @@ fn a_broken_checksum_is_low_out_of_default_scan_and_redacted() {
     assert_eq!(code, 0, "a default scan reports nothing: {out}");
     assert_eq!(out.trim(), "[]");
 
-    let (code, out) = scan_low_json(&input);
+    let (code, out) = scan_low("json", &input);
     assert_eq!(code, 1);
     assert!(!out.contains(&token), "the report shows no secret");
     let records: serde_json::Value = serde_json::from_str(&out).expect("JSON");
@@ -89,31 +89,9 @@ fn a_broken_checksum_is_low_out_of_default_scan_and_redacted() {
     assert!(records[0].get("validation").is_none());
 
     // JSONL and SARIF say the same; human output says it in words.
-    let (_, jsonl) = run(
-        &[
-            "scan",
-            "--no-config",
-            "--format",
-            "jsonl",
-            "--min-confidence",
-            "low",
-            "-",
-        ],
-        &input,
-    );
+    let (_, jsonl) = scan_low("jsonl", &input);
     assert!(jsonl.contains(r#""check":"failed""#), "{jsonl}");
-    let (_, sarif) = run(
-        &[
-            "scan",
-            "--no-config",
-            "--format",
-            "sarif",
-            "--min-confidence",
-            "low",
-            "-",
-        ],
-        &input,
-    );
+    let (_, sarif) = scan_low("sarif", &input);
     assert!(sarif.contains(r#""check":"failed""#), "{sarif}");
     let (_, human) = run(
         &["scan", "--no-config", "--min-confidence", "low", "-"],
@@ -165,7 +143,7 @@ fn glued_tokens_are_redacted_at_their_exact_length() {
     let end = input.find(&pat).unwrap() + pat.len();
     assert_eq!(records[0]["end"].as_u64(), Some(end as u64));
 
-    let (_, out) = scan_low_json(&input);
+    let (_, out) = scan_low("json", &input);
     let records: serde_json::Value = serde_json::from_str(&out).expect("JSON");
     let records = records.as_array().expect("an array");
     let ids: Vec<_> = records

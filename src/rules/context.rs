@@ -57,11 +57,8 @@ pub const LINE_BREAK: &str = concat!(
 
 /// The longest matches of [`NEST`], [`ASSIGN`] and [`END`], parsed once.
 pub fn fixed_max_lens() -> (usize, usize, usize) {
-    static LENS: std::sync::OnceLock<(usize, usize, usize)> = std::sync::OnceLock::new();
-    *LENS.get_or_init(|| {
-        let len = |p| max_len_of(p).expect("the fixed pieces are bounded regexes");
-        (len(NEST), len(ASSIGN), len(END))
-    })
+    let len = |p| max_len_of_static(p).expect("the fixed pieces are bounded regexes");
+    (len(NEST), len(ASSIGN), len(END))
 }
 
 /// [`max_len_of`] for a piece fixed at compile time, parsed once per
