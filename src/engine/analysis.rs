@@ -89,6 +89,11 @@ pub(crate) fn secret_group_min_len(hir: &Hir) -> Option<usize> {
 pub(crate) struct ByteSet([u64; 4]);
 
 impl ByteSet {
+    /// Every byte.
+    pub fn all() -> ByteSet {
+        ByteSet([u64::MAX; 4])
+    }
+
     pub fn insert(&mut self, b: u8) {
         self.0[(b >> 6) as usize] |= 1 << (b & 63);
     }

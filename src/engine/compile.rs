@@ -9,6 +9,7 @@
 use regex_automata::meta::{self, Regex};
 use regex_automata::{hybrid, MatchKind};
 use regex_syntax::hir::{Hir, HirKind};
+use std::sync::Arc;
 
 use crate::engine::analysis::{
     always_contains, capture_names, lowered_prefixes, match_alphabet, parse_hir, prefix_strings,
@@ -16,6 +17,7 @@ use crate::engine::analysis::{
 };
 use crate::engine::finding::Doubt;
 use crate::engine::prefilter::Prefilter;
+use crate::engine::rows::RowMatcher;
 use crate::error::{Error, RuleProblem};
 use crate::rules::validators::{
     is_placeholder_in, randomness_named, shannon_entropy, Randomness, Validation,
@@ -44,7 +46,7 @@ pub(crate) struct LazyRegex {
 }
 
 impl LazyRegex {
-    fn new(pattern: &str) -> LazyRegex {
+    pub(crate) fn new(pattern: &str) -> LazyRegex {
         LazyRegex {
             pattern: pattern.to_string(),
             regex: std::sync::OnceLock::new(),
@@ -71,10 +73,21 @@ impl LazyRegex {
 #[derive(Debug)]
 pub(crate) struct LazyProbe {
     pattern: String,
+    /// `LeftmostFirst` for a rule's own pattern; `All` for a superset of
+    /// several rules' patterns (whose priorities mean nothing).
+    kind: MatchKind,
     dfa: std::sync::OnceLock<hybrid::dfa::DFA>,
 }
 
 impl LazyProbe {
+    pub(crate) fn new(pattern: &str, kind: MatchKind) -> LazyProbe {
+        LazyProbe {
+            pattern: pattern.to_string(),
+            kind,
+            dfa: std::sync::OnceLock::new(),
+        }
+    }
+
     /// The DFA, built now if this is its first use.
     ///
     /// # Panics
@@ -82,17 +95,20 @@ impl LazyProbe {
     /// As [`LazyRegex::get`].
     pub fn get(&self) -> &hybrid::dfa::DFA {
         self.dfa.get_or_init(|| {
-            build_probe(&self.pattern).expect("probe built when the scanner was checked")
+            build_probe(&self.pattern, self.kind).expect("probe built when the scanner was checked")
         })
     }
 }
 
-fn build_probe(pattern: &str) -> Result<hybrid::dfa::DFA, Box<hybrid::BuildError>> {
+fn build_probe(
+    pattern: &str,
+    kind: MatchKind,
+) -> Result<hybrid::dfa::DFA, Box<hybrid::BuildError>> {
     hybrid::dfa::DFA::builder()
         .syntax(syntax_config())
         .configure(
             hybrid::dfa::DFA::config()
-                .match_kind(MatchKind::LeftmostFirst)
+                .match_kind(kind)
                 .cache_capacity(2 * 1024 * 1024),
         )
         .build(pattern)
@@ -121,7 +137,11 @@ pub(crate) struct CompiledRule {
     /// run anchored at a hit, to learn when every match from there is
     /// decided (the DFA dies). A closed PEM block is then let go at its END
     /// line instead of after `max_len` more bytes.
-    pub probe: Option<LazyProbe>,
+    pub probe: Option<Arc<LazyProbe>>,
+    /// A provider row's two-step matcher (see [`crate::engine::rows`]):
+    /// anchored searches use it, and the whole regex only where it cannot
+    /// tell.
+    pub row: Option<RowMatcher>,
     /// The pattern is small enough (see [`SURELY_BUILDS`]) that building
     /// its engines cannot fail, so they can be built on first use even for
     /// rules whose errors must surface when the scanner is built.
@@ -225,13 +245,12 @@ pub(crate) fn compile_rule(rule: &Rule) -> Result<CompiledRule, Error> {
         return Err(fail(RuleProblem::KeywordNotRequired));
     }
     let alphabet = match_alphabet(&hir);
-    let probe = (starts_with_keyword && alphabet.contains(b'\n')).then(|| LazyProbe {
-        pattern: rule.pattern.clone(),
-        dfa: std::sync::OnceLock::new(),
-    });
+    let probe = (starts_with_keyword && alphabet.contains(b'\n'))
+        .then(|| Arc::new(LazyProbe::new(&rule.pattern, MatchKind::LeftmostFirst)));
     Ok(CompiledRule {
         regex: LazyRegex::new(&rule.pattern),
         probe,
+        row: None,
         surely_builds: nfa_weight(&hir) <= SURELY_BUILDS,
         secret_group,
         max_len: max_len as u64,
@@ -246,6 +265,37 @@ pub(crate) fn compile_rule(rule: &Rule) -> Result<CompiledRule, Error> {
         validate: rule.validate,
         glued: false,
     })
+}
+
+/// Compiles a provider row from its generator's word (a [`ShapeHint`]
+/// with [`RowParts`](crate::rules::provider::RowParts)), without parsing its
+/// pattern: what the matcher needs is stated by the hint or shared by every
+/// row (a unit test checks each fact against [`compile_rule`]'s analysis).
+///
+/// Cost: a few allocations; the row's value regex is built on its first
+/// use, its contexts' automata are shared.
+fn compile_row(rule: &Rule, max_len: u64, row: RowMatcher) -> CompiledRule {
+    CompiledRule {
+        regex: LazyRegex::new(&rule.pattern),
+        probe: Some(crate::engine::rows::row_probe()),
+        row: Some(row),
+        surely_builds: true,
+        // The pattern's only group.
+        secret_group: Some(1),
+        max_len,
+        starts_with_keyword: true,
+        exact_keywords: false,
+        boundary_before: false,
+        // Every byte: a superset only delays settling, and the shared probe
+        // releases a row's hit at the end of its line.
+        alphabet: ByteSet::all(),
+        min_entropy: rule.min_entropy,
+        reject_placeholders: rule.reject_placeholders,
+        looks_random: rule.looks_random,
+        confidence: rule.confidence,
+        validate: rule.validate,
+        glued: false,
+    }
 }
 
 /// The shortest literal prefix that makes a fixed-length token distinctive
@@ -425,8 +475,11 @@ impl CompiledRule {
         let regex = build_regex(&rule.pattern).map_err(|e| fail(e.to_string()))?;
         let _ = self.regex.regex.set(regex);
         if let Some(probe) = &self.probe {
-            let dfa = build_probe(&rule.pattern).map_err(|e| fail(e.to_string()))?;
+            let dfa = build_probe(&probe.pattern, probe.kind).map_err(|e| fail(e.to_string()))?;
             let _ = probe.dfa.set(dfa);
+        }
+        if let Some(row) = &self.row {
+            row.build_now();
         }
         Ok(())
     }
@@ -447,6 +500,8 @@ pub(crate) struct RuleSlot {
     compiled: std::sync::OnceLock<CompiledRule>,
     /// The fields of the rule that compiling reads, for a deferred rule.
     deferred: Option<Box<Rule>>,
+    /// A deferred provider row's two-step matcher, its contexts shared.
+    row: Option<RowMatcher>,
     /// Every match begins at one of the rule's keywords.
     pub starts_with_keyword: bool,
     /// An upper bound on the rule's `max_len`.
@@ -460,6 +515,7 @@ impl RuleSlot {
             max_len_bound: compiled.max_len,
             compiled: std::sync::OnceLock::from(compiled),
             deferred: None,
+            row: None,
         }
     }
 
@@ -478,16 +534,21 @@ impl std::ops::Deref for RuleSlot {
                 .deferred
                 .as_deref()
                 .expect("a slot is compiled or deferred");
-            compile_rule(rule)
-                .expect("the built-in pack compiles (the test suite compiles it whole)")
+            match &self.row {
+                Some(row) => compile_row(rule, self.max_len_bound, row.clone()),
+                None => compile_rule(rule)
+                    .expect("the built-in pack compiles (the test suite compiles it whole)"),
+            }
         })
     }
 }
 
 /// Whether `rule` may wait for its first use: a built-in rule whose
 /// generator stated its shape.
-fn deferrable(rule: &Rule) -> Option<crate::rules::ShapeHint> {
-    rule.shape_hint.filter(|_| rule.origin.is_builtin())
+fn deferrable(rule: &Rule) -> Option<&crate::rules::ShapeHint> {
+    rule.shape_hint
+        .as_ref()
+        .filter(|_| rule.origin.is_builtin())
 }
 
 /// A rule's glued variant: the rule it belongs to, and its own rule (the
@@ -511,7 +572,7 @@ fn shadow(rule: &Rule, pattern: String) -> Rule {
         confidence: rule.confidence,
         validate: rule.validate,
         provider: None,
-        shape_hint: rule.shape_hint,
+        shape_hint: rule.shape_hint.clone(),
         looks_random: rule.looks_random,
         overrides: vec![],
         rotate: None,
@@ -544,6 +605,7 @@ pub(crate) fn compile_all(rules: &[Rule]) -> Result<Compiled, Error> {
                 RuleSlot {
                     compiled: std::sync::OnceLock::new(),
                     deferred: Some(Box::new(shadow(rule, rule.pattern.clone()))),
+                    row: None,
                     starts_with_keyword: true,
                     max_len_bound: hint.max_len,
                 },
@@ -567,7 +629,14 @@ pub(crate) fn compile_all(rules: &[Rule]) -> Result<Compiled, Error> {
         .collect::<Result<Vec<_>, Error>>()?;
     let mut slots = Vec::with_capacity(compiled.len());
     let (mut variants, mut variant_slots) = (vec![], vec![]);
-    for (base, (slot, variant)) in compiled.into_iter().enumerate() {
+    // Rows of one kind share their contexts' automata.
+    let mut contexts = crate::engine::rows::Contexts::default();
+    for (base, (mut slot, variant)) in compiled.into_iter().enumerate() {
+        if !slot.is_compiled() {
+            if let Some(parts) = deferrable(&rules[base]).and_then(|h| h.row.as_deref()) {
+                slot.row = Some(contexts.matcher(parts));
+            }
+        }
         slots.push(slot);
         if let Some((rule, c)) = variant {
             variants.push(Variant { base, rule });
@@ -589,12 +658,15 @@ pub(crate) fn compile_all(rules: &[Rule]) -> Result<Compiled, Error> {
                 boundary_before: c.boundary_before,
                 led_pattern: c.starts_with_keyword.then(|| r.pattern.clone()),
             },
-            // As the hint states: keyword-led, any case, no boundary.
+            // As the hint states: keyword-led, any case, no boundary. A
+            // row's hits need no follow set: the shared context automaton
+            // turns a hit no match can start at away in a few steps, where
+            // the follow set's DFA cost a parse of the whole pattern.
             None => crate::engine::prefilter::KeywordUse {
                 keywords: r.keywords.clone(),
                 exact: false,
                 boundary_before: false,
-                led_pattern: Some(r.pattern.clone()),
+                led_pattern: slot.row.is_none().then(|| r.pattern.clone()),
             },
         })
         .collect();
@@ -616,7 +688,7 @@ mod tests {
         let rules = crate::rules::RuleSet::builtin();
         let mut hinted = 0;
         for rule in rules.rules() {
-            let Some(hint) = rule.shape_hint else {
+            let Some(hint) = &rule.shape_hint else {
                 continue;
             };
             hinted += 1;
@@ -696,7 +768,7 @@ mod tests {
             if c.surely_builds {
                 build_regex(&rule.pattern).unwrap();
                 if c.probe.is_some() {
-                    build_probe(&rule.pattern).unwrap();
+                    build_probe(&rule.pattern, MatchKind::LeftmostFirst).unwrap();
                 }
             }
         }

@@ -25,6 +25,7 @@ use regex_automata::{Anchored, Input};
 use crate::engine::analysis::ByteSet;
 use crate::engine::compile::{CompiledRule, LOOK_AHEAD};
 use crate::engine::prefilter::Hit;
+use crate::engine::rows::RowAnswer;
 
 /// The bytes a search can see, with their absolute position.
 pub(crate) struct View<'h> {
@@ -381,7 +382,18 @@ pub(crate) fn advance_rule(
             if anchored {
                 input = input.anchored(Anchored::Yes);
             }
-            let Some(m) = rule.regex.get().search(&input) else {
+            // A provider row, anchored: its two-step matcher, unless only
+            // the whole regex can tell.
+            let row = match (&rule.row, anchored) {
+                (Some(row), true) => row.find_at(view.hay, view.local(at), view.local(stop)),
+                _ => RowAnswer::Undecided,
+            };
+            let found = match row {
+                RowAnswer::Match { end, secret } => Some((view.local(at)..end, Some(secret))),
+                RowAnswer::NoMatch => None,
+                RowAnswer::Undecided => rule.regex.get().search(&input).map(|m| (m.range(), None)),
+            };
+            let Some((range, row_secret)) = found else {
                 if anchored
                     && matches!(
                         decided(
@@ -403,7 +415,7 @@ pub(crate) fn advance_rule(
                 // match anywhere in the rest of the window.
                 break;
             };
-            let start = view.base + m.start() as u64;
+            let start = view.base + range.start as u64;
             if !view.settled(rule, cursor.outside, start) {
                 if rule.probe.is_some() {
                     // Decided if every hit up to the match start is.
@@ -421,13 +433,14 @@ pub(crate) fn advance_rule(
                     break 'windows;
                 }
             }
-            let span = start..view.base + m.end() as u64;
-            let secret = match rule.secret_group {
-                None => span.clone(),
-                Some(group) => {
+            let span = start..view.base + range.end as u64;
+            let secret = match (row_secret, rule.secret_group) {
+                (Some(s), _) => view.base + s.start as u64..view.base + s.end as u64,
+                (None, None) => span.clone(),
+                (None, Some(group)) => {
                     let caps = captures.get_or_insert_with(|| rule.regex.get().create_captures());
                     let anchored = Input::new(view.hay)
-                        .range(m.range())
+                        .range(range.clone())
                         .anchored(Anchored::Yes);
                     rule.regex.get().search_captures(&anchored, caps);
                     match caps.get_group(group) {

@@ -49,5 +49,6 @@ pub mod oracle;
 pub mod parallel;
 pub(crate) mod prefilter;
 pub(crate) mod redact;
+pub(crate) mod rows;
 pub(crate) mod scanner;
 pub(crate) mod stream;

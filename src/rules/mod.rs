@@ -118,10 +118,14 @@ pub struct RuleSpec {
 /// boundary, and is at most `max_len` bytes long. Only rules of the
 /// built-in pack are deferred on its word (the test suite compiles the
 /// whole pack and checks each hint against the compiler's own analysis).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShapeHint {
     /// An upper bound on the length of a match, in bytes.
     pub max_len: u64,
+    /// How the pattern is put together, when the generator built it from
+    /// shared contexts and a value of its own (see
+    /// [`provider::RowParts`]): the engine then matches it in two steps.
+    pub row: Option<std::sync::Arc<provider::RowParts>>,
 }
 
 fn default_priority() -> i32 {

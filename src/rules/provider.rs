@@ -384,6 +384,53 @@ impl Shape {
 }
 
 /// Escapes a literal for the regex syntax.
+/// How a provider row's pattern is put together, so that the engine can
+/// match it in two steps: the context, shared by every row of a kind (one
+/// automaton for hundreds of rows), then the row's own small value regex.
+///
+/// The pattern is `(?:(?i:N1)C1|(?i:N2)C2|S)V`: for each head in order, its
+/// names (lowercase literals, matched in any case) then its context; then,
+/// for a row with a bare form, `S` (`\b` or nothing); then the value `V`
+/// (the `secret` group and the end guard). Under leftmost-first semantics
+/// a match at a start is the first alternative, in that order, whose
+/// literal matches there and after which some path through the context
+/// ends where `V` matches. [`RowParts::pattern`] builds the pattern from
+/// these parts, so the two cannot disagree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowParts {
+    /// The name heads, in priority order.
+    pub heads: Vec<RowHead>,
+    /// The bare form's start assertion (`\b` or empty), if the row has one.
+    pub bare_start: Option<String>,
+    /// The value and its end guard: `(?P<secret>…)` then the end.
+    pub value: String,
+}
+
+/// One head of a provider row: its names and the context after them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowHead {
+    /// Lowercase literals `[a-z0-9_.-]`, matched ASCII case-insensitively.
+    pub names: Vec<String>,
+    /// The regex between a name and the value (case-insensitive, `(?i:…)`).
+    pub context: String,
+}
+
+impl RowParts {
+    /// The row's whole pattern.
+    pub fn pattern(&self) -> String {
+        let mut alternatives: Vec<String> = self
+            .heads
+            .iter()
+            .map(|h| {
+                let names = h.names.iter().map(|n| escape(n)).collect::<Vec<_>>();
+                format!("(?i:(?:{})){}", names.join("|"), h.context)
+            })
+            .collect();
+        alternatives.extend(self.bare_start.iter().cloned());
+        format!("(?:{}){}", alternatives.join("|"), self.value)
+    }
+}
+
 fn escape(literal: &str) -> String {
     regex_syntax::escape(literal)
 }
@@ -513,7 +560,6 @@ impl ProviderSpec {
         // The provider's name as written, run together (camelCase) and
         // with `-` for `_` (headers, flags), or the reverse.
         let spellings = self.spellings();
-        let names = |list: &[&String]| list.iter().map(|k| escape(k)).collect::<Vec<_>>().join("|");
         // The identifier after the provider's name; without a prefix it
         // must name the credential (the shape alone, 32 hex, is not
         // telling) unless the name already does (`acme_api_key`).
@@ -522,15 +568,19 @@ impl ProviderSpec {
             .iter()
             .partition(|k| self.prefix.is_some() || self.kind.named_by(k));
         let (nest, assign, end) = (context::NEST, context::ASSIGN, context::END);
+        let lowered = |list: &[&String]| list.iter().map(|k| k.to_string()).collect::<Vec<_>>();
         let mut heads = vec![];
         if !named.is_empty() {
-            heads.push(format!(r"(?:{}){nest}[\w.-]{{0,32}}", names(&named)));
+            heads.push(RowHead {
+                names: lowered(&named),
+                context: format!(r"(?i:{nest}[\w.-]{{0,32}}{assign})"),
+            });
         }
         if !bare_names.is_empty() {
-            heads.push(format!(
-                r"(?:{}){nest}[\w.-]{{0,24}}{cred}[\w.-]{{0,16}}",
-                names(&bare_names)
-            ));
+            heads.push(RowHead {
+                names: lowered(&bare_names),
+                context: format!(r"(?i:{nest}[\w.-]{{0,24}}{cred}[\w.-]{{0,16}}{assign})"),
+            });
         }
         // The longest match, piece by piece (the names are literals): the
         // compiler may then wait for a keyword before parsing the pattern.
@@ -550,18 +600,21 @@ impl ProviderSpec {
         let value_max = self.prefix.as_ref().map_or(0, |p| p.len())
             + shapes.iter().map(|s| s.max_len()).max().unwrap_or(0);
         let max_len = context_max + assign_max + value_max + end_max;
-        let context = format!("(?i:(?:{}){assign})", heads.join("|"));
-        let pattern = if bare {
-            // Or the bare token: the prefix, then the value, at a word
-            // start where the prefix begins with a word character.
-            let start = match self.prefix.as_deref().and_then(|p| p.bytes().next()) {
-                Some(b) if b.is_ascii_alphanumeric() || b == b'_' => r"\b",
-                _ => "",
-            };
-            format!("(?:{context}|{start}){value}{end}")
-        } else {
-            format!("{context}{value}{end}")
+        // Or the bare token: the prefix, then the value, at a word start
+        // where the prefix begins with a word character.
+        let bare_start =
+            bare.then(
+                || match self.prefix.as_deref().and_then(|p| p.bytes().next()) {
+                    Some(b) if b.is_ascii_alphanumeric() || b == b'_' => r"\b".to_string(),
+                    _ => String::new(),
+                },
+            );
+        let row = RowParts {
+            heads,
+            bare_start,
+            value: format!("{value}{end}"),
         };
+        let pattern = row.pattern();
         let mut keywords = spellings.clone();
         if bare {
             keywords.push(self.prefix.clone().expect("bare implies a prefix"));
@@ -593,6 +646,7 @@ impl ProviderSpec {
             provider: Some(self.name.clone()),
             shape_hint: Some(ShapeHint {
                 max_len: max_len as u64,
+                row: Some(std::sync::Arc::new(row)),
             }),
             looks_random,
             overrides: vec![],
@@ -763,7 +817,7 @@ mod tests {
         assert_eq!(spec.id, "acme-api-key");
         assert_eq!(spec.confidence, Confidence::Medium);
         assert!(
-            spec.pattern.starts_with("(?i:(?:(?:acme)"),
+            spec.pattern.starts_with("(?:(?i:(?:acme))(?i:"),
             "{}",
             spec.pattern
         );
