@@ -94,6 +94,11 @@ impl ByteSet {
         ByteSet([u64::MAX; 4])
     }
 
+    /// Whether every byte is in the set.
+    pub fn is_all(&self) -> bool {
+        self.0 == [u64::MAX; 4]
+    }
+
     pub fn insert(&mut self, b: u8) {
         self.0[(b >> 6) as usize] |= 1 << (b & 63);
     }

@@ -113,6 +113,13 @@ impl Outside {
     /// Looks at the bytes of `view` not looked at yet (backwards: the first
     /// found is the last).
     fn refresh(&mut self, alphabet: &ByteSet, view: &View<'_>) {
+        // No byte is outside every byte: nothing to look for (provider rows'
+        // alphabet), and the scan below would cost each such rule every
+        // byte of every write.
+        if alphabet.is_all() {
+            self.to = view.end();
+            return;
+        }
         let from = self.to.clamp(view.base, view.end());
         if let Some(i) = view.hay[view.local(from)..]
             .iter()
