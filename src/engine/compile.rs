@@ -150,11 +150,8 @@ pub(crate) struct CompiledRule {
     /// progress; for most token rules a space or quote does, for almost every
     /// rule a newline does.
     pub alphabet: ByteSet,
-    pub min_entropy: Option<f64>,
-    pub reject_placeholders: bool,
-    pub looks_random: bool,
-    pub confidence: crate::rules::Confidence,
-    pub validate: Option<crate::rules::validators::Check>,
+    /// What [`CompiledRule::judge`] reads of the rule.
+    pub judging: Judging,
     /// This is a rule's glued variant (see [`glued_pattern`]): its matches
     /// are `low` unless a checksum proves them.
     pub glued: bool,
@@ -177,6 +174,28 @@ pub(crate) fn build_regex(pattern: &str) -> Result<Regex, Box<meta::BuildError>>
         )
         .build(pattern)
         .map_err(Box::new)
+}
+
+/// The fields of a rule that judging a match reads, copied once.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Judging {
+    pub min_entropy: Option<f64>,
+    pub reject_placeholders: bool,
+    pub looks_random: bool,
+    pub confidence: crate::rules::Confidence,
+    pub validate: Option<crate::rules::validators::Check>,
+}
+
+impl Judging {
+    fn of(rule: &Rule) -> Judging {
+        Judging {
+            min_entropy: rule.min_entropy,
+            reject_placeholders: rule.reject_placeholders,
+            looks_random: rule.looks_random,
+            confidence: rule.confidence,
+            validate: rule.validate,
+        }
+    }
 }
 
 /// Compiles one rule.
@@ -258,11 +277,7 @@ pub(crate) fn compile_rule(rule: &Rule) -> Result<CompiledRule, Error> {
         exact_keywords,
         boundary_before,
         alphabet,
-        min_entropy: rule.min_entropy,
-        reject_placeholders: rule.reject_placeholders,
-        looks_random: rule.looks_random,
-        confidence: rule.confidence,
-        validate: rule.validate,
+        judging: Judging::of(rule),
         glued: false,
     })
 }
@@ -289,11 +304,7 @@ fn compile_row(rule: &Rule, max_len: u64, row: RowMatcher) -> CompiledRule {
         // Every byte: a superset only delays settling, and the shared probe
         // releases a row's hit at the end of its line.
         alphabet: ByteSet::all(),
-        min_entropy: rule.min_entropy,
-        reject_placeholders: rule.reject_placeholders,
-        looks_random: rule.looks_random,
-        confidence: rule.confidence,
-        validate: rule.validate,
+        judging: Judging::of(rule),
         glued: false,
     }
 }
@@ -411,23 +422,23 @@ impl CompiledRule {
     /// unless a checksum passed (a 6-digit CRC matching by chance is
     /// rarer than a glued token).
     pub(crate) fn judge(&self, name: &[u8], secret: &[u8]) -> Option<Verdict> {
-        if let Some(min) = self.min_entropy {
+        if let Some(min) = self.judging.min_entropy {
             if shannon_entropy(secret) < min {
                 return None;
             }
         }
         // A generic (`low`) rule's values have no documented prefix: a
         // marker word anywhere in them counts.
-        let generic = self.confidence == Confidence::Low;
-        if self.reject_placeholders && is_placeholder_in(secret, !generic) {
+        let generic = self.judging.confidence == Confidence::Low;
+        if self.judging.reject_placeholders && is_placeholder_in(secret, !generic) {
             return None;
         }
         let mut verdict = Verdict {
-            confidence: self.confidence,
+            confidence: self.judging.confidence,
             validation: None,
             doubt: None,
         };
-        if self.looks_random {
+        if self.judging.looks_random {
             // The name outweighs the shape only for generic rules: a
             // provider row's name is in every match of it.
             match randomness_named(if generic { name } else { b"" }, secret) {
@@ -438,7 +449,7 @@ impl CompiledRule {
                 _ => {}
             }
         }
-        if let Some(check) = self.validate {
+        if let Some(check) = self.judging.validate {
             match check.run(secret) {
                 Some(false) => {
                     verdict.confidence = Confidence::Low;
@@ -696,6 +707,16 @@ mod tests {
             assert!(c.starts_with_keyword, "{}", rule.id);
             assert!(!c.exact_keywords && !c.boundary_before, "{}", rule.id);
             assert_eq!(c.max_len, hint.max_len, "{}", rule.id);
+            // What compile_row states without parsing.
+            if let Some(parts) = &hint.row {
+                let row = compile_row(
+                    rule,
+                    hint.max_len,
+                    crate::engine::rows::Contexts::default().matcher(parts),
+                );
+                assert_eq!(row.secret_group, c.secret_group, "{}", rule.id);
+                assert!(c.probe.is_some() && row.probe.is_some(), "{}", rule.id);
+            }
         }
         assert!(hinted > 1000, "{hinted} hinted rules");
         let slots = compile_all(rules.rules()).unwrap().slots;

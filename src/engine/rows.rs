@@ -261,12 +261,14 @@ pub(crate) fn row_probe() -> Arc<LazyProbe> {
 /// [`MatchKind::All`], so that it dies only where no row's match can go on.
 /// A row's match is a name (`[a-z0-9_.-]`, at most 64 bytes), the shared
 /// nesting, an identifier of at most 64 bytes (the credential word and the
-/// bytes around it), the assignment, then a value and its end guard on one
-/// line (one byte more: the guard may be the newline); or, bare, the value
-/// alone.
+/// bytes around it), the assignment, then a value of printable ASCII
+/// without spaces (a prefix and a shape) and one byte of end guard; or,
+/// bare, the value and its guard alone. So in a stream a row's hit is let
+/// go a byte after its value's printable run ends, within a few bytes of
+/// where its own pattern's probe would.
 pub(crate) fn row_probe_pattern() -> String {
     use crate::rules::context::{ASSIGN, NEST};
-    format!(r"[^\r\n]*[\s\S]?|(?i:[\w.-]{{1,64}}{NEST}[\w.-]{{0,64}}{ASSIGN})[^\r\n]*[\s\S]?")
+    format!(r"[!-~]*[\s\S]?|(?i:[\w.-]{{1,64}}{NEST}[\w.-]{{0,64}}{ASSIGN})[!-~]*[\s\S]?")
 }
 
 #[cfg(test)]
@@ -331,7 +333,8 @@ mod tests {
     }
 
     /// The shared probe's superset holds only if every row's names fit
-    /// its `[\w.-]{1,64}` and no value can hold a line break.
+    /// its `[\w.-]{1,64}` and every value is printable ASCII without
+    /// spaces.
     #[test]
     fn the_shared_probe_covers_every_row() {
         let rules = crate::rules::RuleSet::builtin();
@@ -349,8 +352,8 @@ mod tests {
             let secret = crate::engine::analysis::parse_hir(secret).unwrap();
             let secret = crate::engine::analysis::match_alphabet(&secret);
             assert!(
-                !secret.contains(b'\n') && !secret.contains(b'\r'),
-                "{}",
+                (0..=255u8).all(|b| !secret.contains(b) || (b'!'..=b'~').contains(&b)),
+                "{}: a value byte outside the probe's [!-~]",
                 rule.id
             );
             assert!(alphabet.contains(b'\n'), "the end guard takes a newline");
