@@ -480,3 +480,155 @@ pub(crate) fn product_limited(a: &[Vec<u8>], b: &[Vec<u8>], limit: usize) -> Opt
     }
     Some(out)
 }
+
+/// The fewest extra iterations (`max - min`) a counted repetition must
+/// allow before [`relax_counts`] lifts its bound: below this, unrolling
+/// costs less than checking.
+pub(crate) const RELAX_MIN_SPAN: u32 = 256;
+
+/// A pattern with its long counted repetitions made unbounded, and what a
+/// match must satisfy to be a match of the original.
+///
+/// Thompson construction unrolls `X{m,n}` into `n` copies of `X`, forwards
+/// and again in reverse: a PEM body's `[A-Za-z0-9+/=\s]{32,16384}` is
+/// 30,000 NFA states and milliseconds to build. [`relax_counts`] rewrites
+/// each such repetition, where `X` has one fixed length and the repetition
+/// sits inside no other repetition, as `(?P<__relaxedK>X{m,})`. The
+/// relaxed pattern matches a superset; a match it finds is the original's
+/// own leftmost-first match exactly when every relaxed group spans at most
+/// `n` iterations (the original's paths are the relaxed one's, in the same
+/// priority order, less those with more iterations), which its captures
+/// tell. Otherwise only the original can answer.
+#[derive(Debug, Clone)]
+pub(crate) struct Relaxed {
+    /// The rewritten pattern. Its capture groups are renumbered in order
+    /// of appearance; find them by name.
+    pub hir: Hir,
+    /// Per relaxed repetition: its group's name, the most bytes its span
+    /// may have (`n` times the repeated length).
+    pub bounds: Vec<(String, usize)>,
+}
+
+/// The repeated piece's length, if `rep` is long enough to relax (outside
+/// other repetitions, which the caller knows).
+fn relaxable(rep: &regex_syntax::hir::Repetition) -> Option<usize> {
+    let props = rep.sub.properties();
+    let width = props
+        .maximum_len()
+        .filter(|&w| w > 0 && props.minimum_len() == Some(w))?;
+    rep.max
+        .is_some_and(|max| max.saturating_sub(rep.min) >= RELAX_MIN_SPAN)
+        .then_some(width)
+}
+
+/// Whether [`relax_counts`] would relax anything in `hir`, without
+/// rewriting it.
+pub(crate) fn has_relaxable_counts(hir: &Hir) -> bool {
+    match hir.kind() {
+        HirKind::Repetition(rep) => relaxable(rep).is_some(),
+        HirKind::Capture(cap) => has_relaxable_counts(&cap.sub),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().any(has_relaxable_counts),
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => false,
+    }
+}
+
+/// Relaxes the long counted repetitions of `hir` (see [`Relaxed`]), or
+/// `None` if it has none.
+///
+/// Cost: one walk of the syntax tree.
+pub(crate) fn relax_counts(hir: &Hir) -> Option<Relaxed> {
+    use regex_syntax::hir::{Capture, Repetition};
+    fn walk(hir: &Hir, in_rep: bool, next: &mut u32, bounds: &mut Vec<(String, usize)>) -> Hir {
+        match hir.kind() {
+            HirKind::Repetition(rep) => match (rep.max, relaxable(rep)) {
+                (Some(max), Some(width)) if !in_rep => {
+                    let index = *next;
+                    *next += 1;
+                    let name = format!("__relaxed{index}");
+                    bounds.push((name.clone(), max as usize * width));
+                    let unbounded = Hir::repetition(Repetition {
+                        min: rep.min,
+                        max: None,
+                        greedy: rep.greedy,
+                        sub: rep.sub.clone(),
+                    });
+                    Hir::capture(Capture {
+                        index,
+                        name: Some(name.into()),
+                        sub: Box::new(unbounded),
+                    })
+                }
+                _ => Hir::repetition(Repetition {
+                    min: rep.min,
+                    max: rep.max,
+                    greedy: rep.greedy,
+                    sub: Box::new(walk(&rep.sub, true, next, bounds)),
+                }),
+            },
+            HirKind::Capture(cap) => {
+                let index = *next;
+                *next += 1;
+                Hir::capture(Capture {
+                    index,
+                    name: cap.name.clone(),
+                    sub: Box::new(walk(&cap.sub, in_rep, next, bounds)),
+                })
+            }
+            HirKind::Concat(subs) => {
+                Hir::concat(subs.iter().map(|h| walk(h, in_rep, next, bounds)).collect())
+            }
+            HirKind::Alternation(subs) => {
+                Hir::alternation(subs.iter().map(|h| walk(h, in_rep, next, bounds)).collect())
+            }
+            HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => {
+                hir.clone()
+            }
+        }
+    }
+    let mut bounds = Vec::new();
+    let hir = walk(hir, false, &mut 1, &mut bounds);
+    (!bounds.is_empty()).then_some(Relaxed { hir, bounds })
+}
+
+#[cfg(test)]
+mod relax_tests {
+    use super::*;
+
+    fn relaxed(pattern: &str) -> Option<Relaxed> {
+        relax_counts(&parse_hir(pattern).unwrap())
+    }
+
+    #[test]
+    fn long_counts_outside_repetitions_are_lifted() {
+        let r = relaxed(r"-----BEGIN [A-Z]+-----(?P<secret>[A-Za-z0-9+/=\s]{32,16384}?)-----END")
+            .unwrap();
+        assert_eq!(r.bounds, vec![("__relaxed2".to_string(), 16384)]);
+        assert_eq!(r.hir.properties().maximum_len(), None);
+        // The `secret` group keeps its name, renumbered before the new one.
+        assert_eq!(capture_names(&r.hir).0, Some(1));
+        // A fixed-length piece counts its bytes.
+        let r = relaxed(r"(?:ab){1,300}").unwrap();
+        assert_eq!(r.bounds[0].1, 600);
+    }
+
+    #[test]
+    fn short_nested_or_variable_counts_stay() {
+        assert!(relaxed(r"[a-z]{1,255}").is_none());
+        assert!(relaxed(r"(?:x[a-z]{1,1000}){0,3}").is_none());
+        assert!(relaxed(r"(?:a|bc){1,1000}").is_none());
+        assert!(relaxed(r"\bghp_[A-Za-z0-9]{36}\b").is_none());
+    }
+
+    #[test]
+    fn the_cheap_check_agrees_with_the_rewrite() {
+        for rule in crate::rules::RuleSet::builtin().rules() {
+            let hir = parse_hir(&rule.pattern).unwrap();
+            assert_eq!(
+                has_relaxable_counts(&hir),
+                relax_counts(&hir).is_some(),
+                "{}",
+                rule.id
+            );
+        }
+    }
+}

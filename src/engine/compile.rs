@@ -12,8 +12,9 @@ use regex_syntax::hir::{Hir, HirKind};
 use std::sync::Arc;
 
 use crate::engine::analysis::{
-    always_contains, capture_names, lowered_prefixes, match_alphabet, parse_hir, prefix_strings,
-    secret_group_min_len, starts_at_word_boundary, syntax_config, ByteSet,
+    always_contains, capture_names, has_relaxable_counts, lowered_prefixes, match_alphabet,
+    parse_hir, prefix_strings, relax_counts, secret_group_min_len, starts_at_word_boundary,
+    syntax_config, ByteSet,
 };
 use crate::engine::finding::Doubt;
 use crate::engine::prefilter::Prefilter;
@@ -39,21 +40,59 @@ pub(crate) const LOOK_AHEAD: u64 = 1;
 /// pack (400 rules: about 200 ms) while most scans need a handful. The
 /// pattern was parsed and checked when the rule was compiled; what is left
 /// (the NFA and the engines over it) happens here, once per scanner.
+///
+/// A pattern with long counted repetitions is searched through its
+/// [`Relaxed`] form first ([`LazyRegex::find`]): unrolling a PEM body's
+/// `{32,16384}` forwards and in reverse cost most of the time of a scan
+/// that wakes every rule. The exact regex is built only for a match the
+/// relaxed one cannot vouch for (a body past its bound) or for
+/// [`LazyRegex::get`].
 #[derive(Debug)]
 pub(crate) struct LazyRegex {
     pattern: String,
     regex: std::sync::OnceLock<Regex>,
+    /// `None` once known to have no long counts (or never to be relaxed).
+    relaxed: std::sync::OnceLock<Option<RelaxedRegex>>,
+    relax: bool,
+}
+
+/// The regex of a pattern's [`Relaxed`] form.
+#[derive(Debug)]
+struct RelaxedRegex {
+    regex: Regex,
+    /// Per relaxed repetition: its group index, the most bytes it may span.
+    bounds: Vec<(usize, usize)>,
+    /// The index of the `secret` group in this regex.
+    secret: Option<usize>,
+}
+
+/// Capture scratch space for [`LazyRegex::find`], one per searcher.
+#[derive(Debug, Default)]
+pub(crate) struct FindScratch {
+    exact: Option<regex_automata::util::captures::Captures>,
+    relaxed: Option<regex_automata::util::captures::Captures>,
 }
 
 impl LazyRegex {
+    /// A regex searched as written.
     pub(crate) fn new(pattern: &str) -> LazyRegex {
         LazyRegex {
             pattern: pattern.to_string(),
             regex: std::sync::OnceLock::new(),
+            relaxed: std::sync::OnceLock::new(),
+            relax: false,
         }
     }
 
-    /// The regex, built now if this is its first use.
+    /// A rule's regex: searched through its relaxed form where it has one.
+    pub(crate) fn relaxing(pattern: &str) -> LazyRegex {
+        LazyRegex {
+            relax: true,
+            ..LazyRegex::new(pattern)
+        }
+    }
+
+    /// The exact regex, built now if this is its first use.
     ///
     /// # Panics
     ///
@@ -67,6 +106,81 @@ impl LazyRegex {
             build_regex(&self.pattern).expect("pattern built when the scanner was checked")
         })
     }
+
+    fn relaxed(&self) -> Option<&RelaxedRegex> {
+        if !self.relax {
+            return None;
+        }
+        self.relaxed
+            .get_or_init(|| {
+                let hir = parse_hir(&self.pattern).expect("pattern parsed when compiled");
+                let relaxed = relax_counts(&hir)?;
+                // Smaller than the exact regex, which the scanner's checks
+                // built (or proved small enough to build).
+                let regex = regex_builder()
+                    .build_from_hir(&relaxed.hir)
+                    .expect("a relaxed pattern builds where its original does");
+                let info = regex.group_info();
+                let index = |name: &str| info.to_index(regex_automata::PatternID::ZERO, name);
+                Some(RelaxedRegex {
+                    bounds: relaxed
+                        .bounds
+                        .iter()
+                        .map(|(name, max)| (index(name).expect("relaxed groups are named"), *max))
+                        .collect(),
+                    secret: index("secret"),
+                    regex,
+                })
+            })
+            .as_ref()
+    }
+
+    /// The leftmost-first match of the pattern in `input`, and the span of
+    /// its `secret_group` (the exact regex's group index), if it took part.
+    ///
+    /// Exactly the exact regex's answer. Cost: one search of the relaxed
+    /// regex (where there is one) and, per match, an anchored capture
+    /// search of the match; the exact regex's own search only for a match
+    /// whose relaxed repetitions ran past their bounds.
+    pub fn find(
+        &self,
+        input: &regex_automata::Input<'_>,
+        secret_group: Option<usize>,
+        scratch: &mut FindScratch,
+    ) -> Option<(std::ops::Range<usize>, Option<std::ops::Range<usize>>)> {
+        let over = |range: std::ops::Range<usize>| {
+            regex_automata::Input::new(input.haystack())
+                .range(range)
+                .anchored(regex_automata::Anchored::Yes)
+        };
+        if let Some(relaxed) = self.relaxed() {
+            // A superset: no match of it, none of the original.
+            let m = relaxed.regex.search(input)?;
+            let caps = scratch
+                .relaxed
+                .get_or_insert_with(|| relaxed.regex.create_captures());
+            relaxed.regex.search_captures(&over(m.range()), caps);
+            let within = relaxed
+                .bounds
+                .iter()
+                .all(|&(group, max)| caps.get_group(group).map_or(true, |s| s.len() <= max));
+            if within {
+                let secret = secret_group
+                    .and(relaxed.secret)
+                    .and_then(|g| caps.get_group(g))
+                    .map(|s| s.range());
+                return Some((m.range(), secret));
+            }
+        }
+        let regex = self.get();
+        let m = regex.search(input)?;
+        let secret = secret_group.and_then(|group| {
+            let caps = scratch.exact.get_or_insert_with(|| regex.create_captures());
+            regex.search_captures(&over(m.range()), caps);
+            caps.get_group(group).map(|s| s.range())
+        });
+        Some((m.range(), secret))
+    }
 }
 
 /// A rule's probe DFA (see [`CompiledRule::probe`]), built on first use.
@@ -74,8 +188,13 @@ impl LazyRegex {
 pub(crate) struct LazyProbe {
     pattern: String,
     /// `LeftmostFirst` for a rule's own pattern; `All` for a superset of
-    /// several rules' patterns (whose priorities mean nothing).
+    /// several rules' patterns (whose priorities mean nothing), or of the
+    /// rule's own ([`Relaxed`]): a leftmost-first DFA may die early at a
+    /// match only the superset has, an `All` one dies only when every
+    /// thread of the superset has, and so every thread of the pattern.
     kind: MatchKind,
+    /// Built from the pattern's [`Relaxed`] form where it has one.
+    relax: bool,
     dfa: std::sync::OnceLock<hybrid::dfa::DFA>,
 }
 
@@ -84,7 +203,17 @@ impl LazyProbe {
         LazyProbe {
             pattern: pattern.to_string(),
             kind,
+            relax: false,
             dfa: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The probe of a rule whose pattern has a [`Relaxed`] form: a
+    /// superset's, with `All` semantics.
+    pub(crate) fn relaxed(pattern: &str) -> LazyProbe {
+        LazyProbe {
+            relax: true,
+            ..LazyProbe::new(pattern, MatchKind::All)
         }
     }
 
@@ -95,24 +224,50 @@ impl LazyProbe {
     /// As [`LazyRegex::get`].
     pub fn get(&self) -> &hybrid::dfa::DFA {
         self.dfa.get_or_init(|| {
-            build_probe(&self.pattern, self.kind).expect("probe built when the scanner was checked")
+            self.build()
+                .expect("probe built when the scanner was checked")
         })
     }
+
+    fn build(&self) -> Result<hybrid::dfa::DFA, String> {
+        let relaxed = self
+            .relax
+            .then(|| parse_hir(&self.pattern).ok().and_then(|h| relax_counts(&h)))
+            .flatten();
+        match relaxed {
+            Some(relaxed) => {
+                let nfa = regex_automata::nfa::thompson::Compiler::new()
+                    .configure(
+                        regex_automata::nfa::thompson::Config::new()
+                            .utf8(false)
+                            .which_captures(regex_automata::nfa::thompson::WhichCaptures::None),
+                    )
+                    .build_from_hir(&relaxed.hir)
+                    .map_err(|e| e.to_string())?;
+                probe_builder(self.kind)
+                    .build_from_nfa(nfa)
+                    .map_err(|e| e.to_string())
+            }
+            None => build_probe(&self.pattern, self.kind).map_err(|e| e.to_string()),
+        }
+    }
+}
+
+fn probe_builder(kind: MatchKind) -> hybrid::dfa::Builder {
+    let mut builder = hybrid::dfa::DFA::builder();
+    builder.syntax(syntax_config()).configure(
+        hybrid::dfa::DFA::config()
+            .match_kind(kind)
+            .cache_capacity(2 * 1024 * 1024),
+    );
+    builder
 }
 
 fn build_probe(
     pattern: &str,
     kind: MatchKind,
 ) -> Result<hybrid::dfa::DFA, Box<hybrid::BuildError>> {
-    hybrid::dfa::DFA::builder()
-        .syntax(syntax_config())
-        .configure(
-            hybrid::dfa::DFA::config()
-                .match_kind(kind)
-                .cache_capacity(2 * 1024 * 1024),
-        )
-        .build(pattern)
-        .map_err(Box::new)
+    probe_builder(kind).build(pattern).map_err(Box::new)
 }
 
 /// One rule, compiled.
@@ -159,21 +314,24 @@ pub(crate) struct CompiledRule {
 
 /// Builds a regex for `pattern` with the engine's configuration.
 pub(crate) fn build_regex(pattern: &str) -> Result<Regex, Box<meta::BuildError>> {
-    Regex::builder()
-        .syntax(syntax_config())
-        .configure(
-            Regex::config()
-                .utf8_empty(false)
-                // NOTE: a ceiling, per thread and per rule, not an
-                // allocation: caches grow only as states are built. Rules with
-                // long counted repetitions (jwt, private-key) need many
-                // states; at 2 MiB their caches were cleared and rebuilt on
-                // text dense with keys (29 vs 48 MiB/s on scan/dense), while
-                // redact's peak RSS stays at 25-28 MiB either way.
-                .hybrid_cache_capacity(8 * 1024 * 1024),
-        )
-        .build(pattern)
-        .map_err(Box::new)
+    regex_builder().build(pattern).map_err(Box::new)
+}
+
+/// The engine's regex configuration.
+fn regex_builder() -> meta::Builder {
+    let mut builder = Regex::builder();
+    builder.syntax(syntax_config()).configure(
+        Regex::config()
+            .utf8_empty(false)
+            // NOTE: a ceiling, per thread and per rule, not an
+            // allocation: caches grow only as states are built. Rules with
+            // long counted repetitions (jwt, private-key) need many
+            // states; at 2 MiB their caches were cleared and rebuilt on
+            // text dense with keys (29 vs 48 MiB/s on scan/dense), while
+            // redact's peak RSS stays at 25-28 MiB either way.
+            .hybrid_cache_capacity(8 * 1024 * 1024),
+    );
+    builder
 }
 
 /// The fields of a rule that judging a match reads, copied once.
@@ -264,10 +422,20 @@ pub(crate) fn compile_rule(rule: &Rule) -> Result<CompiledRule, Error> {
         return Err(fail(RuleProblem::KeywordNotRequired));
     }
     let alphabet = match_alphabet(&hir);
-    let probe = (starts_with_keyword && alphabet.contains(b'\n'))
-        .then(|| Arc::new(LazyProbe::new(&rule.pattern, MatchKind::LeftmostFirst)));
+    let relaxes = has_relaxable_counts(&hir);
+    let probe = (starts_with_keyword && alphabet.contains(b'\n')).then(|| {
+        Arc::new(if relaxes {
+            LazyProbe::relaxed(&rule.pattern)
+        } else {
+            LazyProbe::new(&rule.pattern, MatchKind::LeftmostFirst)
+        })
+    });
     Ok(CompiledRule {
-        regex: LazyRegex::new(&rule.pattern),
+        regex: if relaxes {
+            LazyRegex::relaxing(&rule.pattern)
+        } else {
+            LazyRegex::new(&rule.pattern)
+        },
         probe,
         row: None,
         surely_builds: nfa_weight(&hir) <= SURELY_BUILDS,
@@ -486,7 +654,7 @@ impl CompiledRule {
         let regex = build_regex(&rule.pattern).map_err(|e| fail(e.to_string()))?;
         let _ = self.regex.regex.set(regex);
         if let Some(probe) = &self.probe {
-            let dfa = build_probe(&probe.pattern, probe.kind).map_err(|e| fail(e.to_string()))?;
+            let dfa = probe.build().map_err(fail)?;
             let _ = probe.dfa.set(dfa);
         }
         if let Some(row) = &self.row {

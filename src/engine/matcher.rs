@@ -23,7 +23,7 @@ use regex_automata::hybrid::{self, LazyStateID};
 use regex_automata::{Anchored, Input};
 
 use crate::engine::analysis::ByteSet;
-use crate::engine::compile::{CompiledRule, LOOK_AHEAD};
+use crate::engine::compile::{CompiledRule, FindScratch, LOOK_AHEAD};
 use crate::engine::prefilter::Hit;
 use crate::engine::rows::RowAnswer;
 
@@ -342,7 +342,7 @@ pub(crate) fn advance_rule(
     }
     cursor.wait = None;
     let mut budget = PROBE_BUDGET_PER_BYTE * view.hay.len() as u64 + PROBE_SLACK;
-    let mut captures = None;
+    let mut scratch = FindScratch::default();
     let mut frontier = None;
     let mut waiting = false;
     let mut probe_state = None;
@@ -398,7 +398,7 @@ pub(crate) fn advance_rule(
             let found = match row {
                 RowAnswer::Match { end, secret } => Some((view.local(at)..end, Some(secret))),
                 RowAnswer::NoMatch => None,
-                RowAnswer::Undecided => rule.regex.get().search(&input).map(|m| (m.range(), None)),
+                RowAnswer::Undecided => rule.regex.find(&input, rule.secret_group, &mut scratch),
             };
             let Some((range, row_secret)) = found else {
                 if anchored
@@ -441,20 +441,9 @@ pub(crate) fn advance_rule(
                 }
             }
             let span = start..view.base + range.end as u64;
-            let secret = match (row_secret, rule.secret_group) {
-                (Some(s), _) => view.base + s.start as u64..view.base + s.end as u64,
-                (None, None) => span.clone(),
-                (None, Some(group)) => {
-                    let caps = captures.get_or_insert_with(|| rule.regex.get().create_captures());
-                    let anchored = Input::new(view.hay)
-                        .range(range.clone())
-                        .anchored(Anchored::Yes);
-                    rule.regex.get().search_captures(&anchored, caps);
-                    match caps.get_group(group) {
-                        Some(g) => view.base + g.start as u64..view.base + g.end as u64,
-                        None => span.clone(),
-                    }
-                }
+            let secret = match row_secret {
+                Some(s) => view.base + s.start as u64..view.base + s.end as u64,
+                None => span.clone(),
             };
             cursor.next_start = span.end;
             at = span.end;
