@@ -64,6 +64,12 @@ impl KeywordDfa {
     /// The state before any input.
     pub const START: u32 = 0;
 
+    /// Builds the automaton.
+    ///
+    /// Cost: linear in the keywords' total length for the trie and its
+    /// failure links (sparse edges), then one pass writing the transition
+    /// table, each state's row copied from its failure state's: one table
+    /// of `states × stride` entries is written, none other of that size.
     pub(crate) fn new(patterns: &[Vec<u8>]) -> KeywordDfa {
         let mut class_of = [0u8; 256];
         let mut classes = 1usize;
@@ -77,9 +83,11 @@ impl KeywordDfa {
                 }
             }
         }
-        // The trie: goto edges (NONE where absent), depth, outputs.
+        // The trie: sparse goto edges (class, child), depth, own outputs.
+        // The root's edges are also kept dense: most lookups are there.
         const NONE: u32 = u32::MAX;
-        let mut goto = vec![NONE; classes];
+        let mut root = vec![NONE; classes];
+        let mut edges: Vec<Vec<(u8, u32)>> = vec![vec![]];
         let mut depth = vec![0u32];
         let mut outputs: Vec<Vec<u32>> = vec![vec![]];
         for (pid, p) in patterns.iter().enumerate() {
@@ -89,57 +97,72 @@ impl KeywordDfa {
             );
             let mut state = 0usize;
             for &b in p {
-                let slot = state * classes + class_of[b as usize] as usize;
-                if goto[slot] == NONE {
-                    goto[slot] = depth.len() as u32;
-                    goto.resize(goto.len() + classes, NONE);
-                    depth.push(depth[state] + 1);
-                    outputs.push(vec![]);
-                }
-                state = goto[slot] as usize;
+                let c = class_of[b as usize];
+                let found = match state {
+                    0 => Some(root[c as usize]).filter(|&t| t != NONE),
+                    _ => edges[state].iter().find(|e| e.0 == c).map(|e| e.1),
+                };
+                state = match found {
+                    Some(t) => t as usize,
+                    None => {
+                        let t = depth.len();
+                        edges[state].push((c, t as u32));
+                        if state == 0 {
+                            root[c as usize] = t as u32;
+                        }
+                        edges.push(vec![]);
+                        depth.push(depth[state] + 1);
+                        outputs.push(vec![]);
+                        t
+                    }
+                };
             }
             outputs[state].push(pid as u32);
         }
         let states = depth.len();
-        let has_children: Vec<bool> = (0..states)
-            .map(|s| {
-                goto[s * classes..(s + 1) * classes]
-                    .iter()
-                    .any(|&t| t != NONE)
-            })
-            .collect();
-        // Breadth-first: failure links, the full transition table (by trie
-        // index), outputs merged along failure links, and the
-        // partial-keyword length.
-        let mut dense = vec![0u32; states * classes];
+        let child = |s: usize, c: u8| match s {
+            0 => Some(root[c as usize]).filter(|&t| t != NONE),
+            _ => edges[s].iter().find(|e| e.0 == c).map(|e| e.1),
+        };
+        // Breadth-first (every state after its failure state, which is
+        // shallower): failure links by following the failure chain, outputs
+        // merged along them, and the partial-keyword length.
+        let mut order = Vec::with_capacity(states);
+        order.push(0usize);
         let mut fail = vec![0u32; states];
         let mut partial = vec![0u32; states];
-        let mut queue = std::collections::VecDeque::new();
-        for c in 0..classes {
-            let t = goto[c];
-            if t != NONE {
-                dense[c] = t;
-                queue.push_back(t as usize);
-            }
-        }
-        while let Some(s) = queue.pop_front() {
-            let f = fail[s] as usize;
-            let inherited = outputs[f].clone();
-            outputs[s].extend(inherited);
-            partial[s] = if has_children[s] {
-                depth[s]
-            } else {
-                partial[f]
-            };
-            for c in 0..classes {
-                let t = goto[s * classes + c];
-                if t == NONE {
-                    dense[s * classes + c] = dense[f * classes + c];
-                } else {
-                    dense[s * classes + c] = t;
-                    fail[t as usize] = dense[f * classes + c];
-                    queue.push_back(t as usize);
+        let mut at = 0;
+        while at < order.len() {
+            let s = order[at];
+            at += 1;
+            if s != 0 {
+                let f = fail[s] as usize;
+                if !outputs[f].is_empty() {
+                    let inherited = outputs[f].clone();
+                    outputs[s].extend(inherited);
                 }
+                partial[s] = if edges[s].is_empty() {
+                    partial[f]
+                } else {
+                    depth[s]
+                };
+            }
+            for &(c, t) in &edges[s] {
+                fail[t as usize] = if s == 0 {
+                    0
+                } else {
+                    let mut f = fail[s] as usize;
+                    loop {
+                        if let Some(x) = child(f, c) {
+                            break x;
+                        }
+                        if f == 0 {
+                            break 0;
+                        }
+                        f = fail[f] as usize;
+                    }
+                };
+                order.push(t as usize);
             }
         }
         // Renumber: states without outputs first (the start state, which
@@ -147,16 +170,16 @@ impl KeywordDfa {
         // those with outputs: every match id is then >= first_match, a power
         // of two, and every other id is below it, so "did any of these
         // states match" is `(a | b | c | d) >= first_match`.
-        let mut order: Vec<Option<usize>> = (0..states)
+        let mut numbering: Vec<Option<usize>> = (0..states)
             .filter(|&s| outputs[s].is_empty())
             .map(Some)
             .collect();
-        debug_assert_eq!(order[0], Some(0));
-        order.resize(order.len().next_power_of_two(), None);
-        let first_match_index = order.len();
-        order.extend((0..states).filter(|&s| !outputs[s].is_empty()).map(Some));
+        debug_assert_eq!(numbering[0], Some(0));
+        numbering.resize(numbering.len().next_power_of_two(), None);
+        let first_match_index = numbering.len();
+        numbering.extend((0..states).filter(|&s| !outputs[s].is_empty()).map(Some));
         let mut index_of = vec![0u32; states];
-        for (new, old) in order.iter().enumerate() {
+        for (new, old) in numbering.iter().enumerate() {
             if let Some(old) = old {
                 index_of[*old] = new as u32;
             }
@@ -164,20 +187,25 @@ impl KeywordDfa {
         let shift = classes.next_power_of_two().trailing_zeros();
         let stride = 1usize << shift;
         assert!(
-            order
+            numbering
                 .len()
                 .checked_mul(stride)
                 .is_some_and(|n| n <= u32::MAX as usize),
             "keyword automaton too large for 32-bit state ids"
         );
-        // Unused rows and classes past the last are never looked up; they
-        // stay 0 (START).
-        let mut next = vec![0u32; order.len() * stride];
-        for (new, old) in order.iter().enumerate() {
-            if let Some(old) = *old {
-                for c in 0..classes {
-                    next[new * stride + c] = index_of[dense[old * classes + c] as usize] << shift;
-                }
+        // The transitions, breadth-first: a state's row is its failure
+        // state's (already written) with its own edges on top. Unused rows
+        // and classes past the last are never looked up; they stay 0
+        // (START), and their pages are never touched.
+        let mut next = vec![0u32; numbering.len() * stride];
+        for &s in &order {
+            let row = index_of[s] as usize * stride;
+            if s != 0 {
+                let from = index_of[fail[s] as usize] as usize * stride;
+                next.copy_within(from..from + classes, row);
+            }
+            for &(c, t) in &edges[s] {
+                next[row + c as usize] = index_of[t as usize] << shift;
             }
         }
         KeywordDfa {
@@ -185,14 +213,17 @@ impl KeywordDfa {
             shift,
             next,
             first_match: (first_match_index << shift) as u32,
-            outputs: order
+            outputs: numbering
                 .iter()
                 .map(|s| match s {
                     Some(s) => std::mem::take(&mut outputs[*s]).into_boxed_slice(),
                     None => Box::default(),
                 })
                 .collect(),
-            partial: order.iter().map(|s| s.map_or(0, |s| partial[s])).collect(),
+            partial: numbering
+                .iter()
+                .map(|s| s.map_or(0, |s| partial[s]))
+                .collect(),
             lens: patterns.iter().map(|p| p.len() as u32).collect(),
             max_len: patterns.iter().map(Vec::len).max().unwrap_or(0),
         }
