@@ -232,6 +232,13 @@ fn decided(
 /// anchored at each hit.
 const ANCHORED_HITS: usize = 4;
 
+/// The same for a provider row, whose anchored search is its two-step
+/// matcher (a context DFA shared by every row of its kind, which dies a few
+/// bytes past a name that no assignment follows): searching unanchored
+/// would build the row's whole regex (about 1 ms) for a window where its
+/// name merely recurs, as a provider's name does in its client's code.
+const ANCHORED_ROW_HITS: usize = 16;
+
 /// The bytes one [`advance_rule`] call may step probe DFAs over, per byte
 /// buffered (plus [`PROBE_SLACK`]): dense hits of a multi-line rule
 /// (`-----BEGIN RSA PRIVATE KEY-----` repeated) then cost a constant per
@@ -370,7 +377,12 @@ pub(crate) fn advance_rule(
         // reverse scan for the start). A window merged from many hits is
         // searched unanchored, once, so dense hits never cost
         // hits × max_len.
-        let anchored = rule.starts_with_keyword && j - i <= ANCHORED_HITS;
+        let anchored_hits = if rule.row.is_some() {
+            ANCHORED_ROW_HITS
+        } else {
+            ANCHORED_HITS
+        };
+        let anchored = rule.starts_with_keyword && j - i <= anchored_hits;
         let mut next_hit = i;
         loop {
             if anchored {
