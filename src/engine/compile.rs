@@ -358,6 +358,12 @@ impl Judging {
 
 /// Compiles one rule.
 pub(crate) fn compile_rule(rule: &Rule) -> Result<CompiledRule, Error> {
+    compile_rule_and_glue(rule).map(|(c, _)| c)
+}
+
+/// [`compile_rule`], and whether the rule may have a glued variant
+/// ([`may_glue`]: if not, [`glued_pattern`] need not parse it again).
+fn compile_rule_and_glue(rule: &Rule) -> Result<(CompiledRule, bool), Error> {
     let fail = |reason| Error::Rule {
         origin: rule.origin.clone(),
         rule_id: rule.id.to_string(),
@@ -430,7 +436,7 @@ pub(crate) fn compile_rule(rule: &Rule) -> Result<CompiledRule, Error> {
             LazyProbe::new(&rule.pattern, MatchKind::LeftmostFirst)
         })
     });
-    Ok(CompiledRule {
+    let compiled = CompiledRule {
         regex: if relaxes {
             LazyRegex::relaxing(&rule.pattern)
         } else {
@@ -447,7 +453,8 @@ pub(crate) fn compile_rule(rule: &Rule) -> Result<CompiledRule, Error> {
         alphabet,
         judging: Judging::of(rule),
         glued: false,
-    })
+    };
+    Ok((compiled, may_glue(&hir)))
 }
 
 /// Compiles a provider row from its generator's word (a [`ShapeHint`]
@@ -483,6 +490,46 @@ const GLUED_MIN_PREFIX: usize = 4;
 
 /// The shortest fixed-length secret given a glued variant.
 const GLUED_MIN_LEN: usize = 16;
+
+/// Whether [`glued_pattern`] can find a variant of a pattern parsed as
+/// `hir`: a necessary condition read off the syntax tree (a top-level
+/// `secret` group of one fixed length of at least [`GLUED_MIN_LEN`] with
+/// something after it, or a fixed-length match of that size followed by
+/// assertions), so that the pattern is parsed again, as text, only where it
+/// might qualify. A unit test checks the implication on the whole pack.
+fn may_glue(hir: &Hir) -> bool {
+    let HirKind::Concat(items) = hir.kind() else {
+        return false;
+    };
+    let fixed_at_least = |hirs: &[Hir], min: usize| {
+        let (mut lo, mut hi) = (0usize, 0usize);
+        for h in hirs {
+            let p = h.properties();
+            match (p.minimum_len(), p.maximum_len()) {
+                (Some(a), Some(b)) => {
+                    lo += a;
+                    hi += b;
+                }
+                _ => return false,
+            }
+        }
+        lo == hi && lo >= min
+    };
+    let is_secret =
+        |h: &Hir| matches!(h.kind(), HirKind::Capture(c) if c.name.as_deref() == Some("secret"));
+    match items.iter().position(is_secret) {
+        Some(k) => k + 1 < items.len() && fixed_at_least(&items[k..=k], GLUED_MIN_LEN),
+        None => {
+            let Some(k) = items
+                .iter()
+                .rposition(|h| !matches!(h.kind(), HirKind::Look(_)))
+            else {
+                return false;
+            };
+            k + 1 < items.len() && fixed_at_least(&items[..=k], GLUED_MIN_LEN)
+        }
+    }
+}
 
 /// The pattern of a rule's glued variant, if the rule has one: `pattern`
 /// cut right after its secret.
@@ -685,6 +732,9 @@ pub(crate) struct RuleSlot {
     pub starts_with_keyword: bool,
     /// An upper bound on the rule's `max_len`.
     pub max_len_bound: u64,
+    /// A deferred glued variant (its matches `low`, see
+    /// [`CompiledRule::glued`]).
+    glued: bool,
 }
 
 impl RuleSlot {
@@ -695,6 +745,19 @@ impl RuleSlot {
             compiled: std::sync::OnceLock::from(compiled),
             deferred: None,
             row: None,
+            glued: false,
+        }
+    }
+
+    /// A slot compiled on first use, on the word of `max_len_bound`.
+    fn deferred(rule: Rule, max_len_bound: u64, glued: bool) -> RuleSlot {
+        RuleSlot {
+            compiled: std::sync::OnceLock::new(),
+            deferred: Some(Box::new(rule)),
+            row: None,
+            starts_with_keyword: true,
+            max_len_bound,
+            glued,
         }
     }
 
@@ -715,8 +778,12 @@ impl std::ops::Deref for RuleSlot {
                 .expect("a slot is compiled or deferred");
             match &self.row {
                 Some(row) => compile_row(rule, self.max_len_bound, row.clone()),
-                None => compile_rule(rule)
-                    .expect("the built-in pack compiles (the test suite compiles it whole)"),
+                None => {
+                    let mut c = compile_rule(rule)
+                        .expect("the built-in pack compiles (the test suite compiles it whole)");
+                    c.glued = self.glued;
+                    c
+                }
             }
         })
     }
@@ -780,25 +847,28 @@ pub(crate) fn compile_all(rules: &[Rule]) -> Result<Compiled, Error> {
     let compiled = rules
         .par_iter()
         .map(|rule| match deferrable(rule) {
-            Some(hint) => Ok((
-                RuleSlot {
-                    compiled: std::sync::OnceLock::new(),
-                    deferred: Some(Box::new(shadow(rule, rule.pattern.clone()))),
-                    row: None,
-                    starts_with_keyword: true,
-                    max_len_bound: hint.max_len,
-                },
-                None,
-            )),
+            Some(hint) => {
+                let slot =
+                    RuleSlot::deferred(shadow(rule, rule.pattern.clone()), hint.max_len, false);
+                let variant = hint.glued.as_ref().map(|(cut, glued)| {
+                    let mut variant = shadow(rule, rule.pattern[..*cut].to_string());
+                    variant.shape_hint = Some((**glued).clone());
+                    let slot = RuleSlot::deferred(variant.clone(), glued.max_len, true);
+                    (variant, slot)
+                });
+                Ok((slot, variant))
+            }
             None => {
-                let slot = compile_rule(rule).map(RuleSlot::now)?;
+                let (compiled, may_glue) = compile_rule_and_glue(rule)?;
+                let slot = RuleSlot::now(compiled);
                 // A variant that does not compile on its own (its keyword
                 // was required only after the cut) is simply not made.
-                let variant = glued_pattern(&rule.pattern).and_then(|p| {
+                let glued = may_glue.then(|| glued_pattern(&rule.pattern)).flatten();
+                let variant = glued.and_then(|p| {
                     let shadow = shadow(rule, p);
                     let mut c = compile_rule(&shadow).ok()?;
                     c.glued = true;
-                    Some((shadow, c))
+                    Some((shadow, RuleSlot::now(c)))
                 });
                 Ok((slot, variant))
             }
@@ -817,9 +887,9 @@ pub(crate) fn compile_all(rules: &[Rule]) -> Result<Compiled, Error> {
             }
         }
         slots.push(slot);
-        if let Some((rule, c)) = variant {
+        if let Some((rule, slot)) = variant {
             variants.push(Variant { base, rule });
-            variant_slots.push(RuleSlot::now(c));
+            variant_slots.push(slot);
         }
     }
     slots.extend(variant_slots);
@@ -837,14 +907,14 @@ pub(crate) fn compile_all(rules: &[Rule]) -> Result<Compiled, Error> {
                 boundary_before: c.boundary_before,
                 led_pattern: c.starts_with_keyword.then(|| r.pattern.clone()),
             },
-            // As the hint states: keyword-led, any case, no boundary. A
-            // row's hits need no follow set: the shared context automaton
-            // turns a hit no match can start at away in a few steps, where
-            // the follow set's DFA cost a parse of the whole pattern.
+            // As the hint states: keyword-led. A row's hits need no follow
+            // set: the shared context automaton turns a hit no match can
+            // start at away in a few steps, where the follow set's DFA cost
+            // a parse of the whole pattern.
             None => crate::engine::prefilter::KeywordUse {
                 keywords: r.keywords.clone(),
-                exact: false,
-                boundary_before: false,
+                exact: r.shape_hint.as_ref().is_some_and(|h| h.exact_keywords),
+                boundary_before: r.shape_hint.as_ref().is_some_and(|h| h.boundary_before),
                 led_pattern: slot.row.is_none().then(|| r.pattern.clone()),
             },
         })
@@ -873,8 +943,32 @@ mod tests {
             hinted += 1;
             let c = compile_rule(rule).unwrap();
             assert!(c.starts_with_keyword, "{}", rule.id);
-            assert!(!c.exact_keywords && !c.boundary_before, "{}", rule.id);
+            assert_eq!(c.exact_keywords, hint.exact_keywords, "{}", rule.id);
+            assert_eq!(c.boundary_before, hint.boundary_before, "{}", rule.id);
             assert_eq!(c.max_len, hint.max_len, "{}", rule.id);
+            // Rows get no glued variant.
+            let glued = hint
+                .row
+                .is_none()
+                .then(|| glued_pattern(&rule.pattern))
+                .flatten();
+            assert_eq!(
+                glued.as_ref().map(String::len),
+                hint.glued.as_ref().map(|g| g.0),
+                "{}",
+                rule.id
+            );
+            if let (Some(pattern), Some((_, vh))) = (glued, &hint.glued) {
+                hinted += 1;
+                let v = compile_rule(&shadow(rule, pattern)).unwrap();
+                assert!(v.starts_with_keyword, "{}", rule.id);
+                assert_eq!(
+                    (v.max_len, v.exact_keywords, v.boundary_before),
+                    (vh.max_len, vh.exact_keywords, vh.boundary_before),
+                    "{}",
+                    rule.id
+                );
+            }
             // What compile_row states without parsing.
             if let Some(parts) = &hint.row {
                 let row = compile_row(
@@ -893,6 +987,58 @@ mod tests {
         // A deferred rule compiles on first use, to the same facts.
         let slot = slots.iter().find(|s| !s.is_compiled()).unwrap();
         assert!(slot.max_len == slot.max_len_bound && slot.is_compiled());
+    }
+
+    /// `patterns/shape-facts.txt` as the compiler finds the pack now.
+    fn builtin_facts_text() -> String {
+        let mut out = String::from("# generated: see src/rules/facts.rs\n");
+        let hint_of = |c: &CompiledRule| crate::rules::ShapeHint {
+            max_len: c.max_len,
+            exact_keywords: c.exact_keywords,
+            boundary_before: c.boundary_before,
+            glued: None,
+            row: None,
+        };
+        'rules: for rule in crate::rules::RuleSet::builtin().rules() {
+            if rule.shape_hint.as_ref().is_some_and(|h| h.row.is_some()) {
+                continue;
+            }
+            let c = compile_rule(rule).unwrap();
+            if !c.starts_with_keyword {
+                continue;
+            }
+            let mut hint = hint_of(&c);
+            if let Some(pattern) = glued_pattern(&rule.pattern) {
+                match compile_rule(&shadow(rule, pattern.clone())) {
+                    Ok(v) if v.starts_with_keyword => {
+                        hint.glued = Some((pattern.len(), Box::new(hint_of(&v))));
+                    }
+                    // A variant compiled at start-up keeps its rule there.
+                    Ok(_) => continue 'rules,
+                    Err(_) => {}
+                }
+            }
+            out.push_str(&crate::rules::facts::line(&rule.id, &rule.pattern, &hint));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The recorded facts are the compiler's (a stale file only costs
+    /// start-up time, but should not stay stale).
+    #[test]
+    fn builtin_shape_facts_are_current() {
+        let text = builtin_facts_text();
+        if std::env::var_os("SECRETSCAN_WRITE_FACTS").is_some() {
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/patterns/shape-facts.txt");
+            std::fs::write(path, &text).unwrap();
+            return;
+        }
+        assert!(
+            text == crate::rules::facts::BUILTIN_FACTS,
+            "patterns/shape-facts.txt is stale: run `SECRETSCAN_WRITE_FACTS=1 cargo test --lib builtin_shape_facts` and commit it"
+        );
+        assert!(text.lines().count() > 300);
     }
 
     #[test]
@@ -941,6 +1087,23 @@ mod tests {
             .variants
             .iter()
             .any(|v| &*v.rule.id == "aws-access-key-id"));
+    }
+
+    #[test]
+    fn the_glue_precheck_never_turns_a_variant_away() {
+        let mut variants = 0;
+        for rule in crate::rules::RuleSet::builtin().rules() {
+            if glued_pattern(&rule.pattern).is_some() {
+                variants += 1;
+                assert!(may_glue(&parse_hir(&rule.pattern).unwrap()), "{}", rule.id);
+            }
+        }
+        assert!(variants > 20, "{variants} variants");
+        // And it turns most rules away.
+        assert!(!may_glue(
+            &parse_hir(r"(?i)password\s*=\s*(?P<secret>\S{8,64})").unwrap()
+        ));
+        assert!(may_glue(&parse_hir(r"AKIA[0-9A-Z]{16}\b").unwrap()));
     }
 
     #[test]

@@ -31,6 +31,7 @@
 
 pub mod check;
 pub mod context;
+pub mod facts;
 pub mod provider;
 pub mod randomness;
 pub mod template;
@@ -112,16 +113,25 @@ pub struct RuleSpec {
     pub negative_examples: Vec<String>,
 }
 
-/// A pattern's shape as its generator states it, so that compiling the
-/// pattern can wait until its keywords first occur: every match begins
-/// with one of the keywords, in any case, not necessarily at a word
-/// boundary, and is at most `max_len` bytes long. Only rules of the
-/// built-in pack are deferred on its word (the test suite compiles the
-/// whole pack and checks each hint against the compiler's own analysis).
+/// A pattern's shape as its generator states it (a provider row), or as
+/// the compiler found it when the pack was last checked ([`facts`], for a
+/// hand-written rule), so that compiling the pattern can wait until its
+/// keywords first occur: every match begins with one of the keywords and
+/// is at most `max_len` bytes long. Only rules of the built-in pack are
+/// deferred on its word (the test suite compiles the whole pack and checks
+/// each hint against the compiler's own analysis).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShapeHint {
     /// An upper bound on the length of a match, in bytes.
     pub max_len: u64,
+    /// Every match begins with a keyword in the case written (else: in any
+    /// case).
+    pub exact_keywords: bool,
+    /// Every match begins at an ASCII word boundary.
+    pub boundary_before: bool,
+    /// The rule's glued variant: its pattern is the rule's cut at this
+    /// byte offset, its shape this hint's.
+    pub glued: Option<(usize, Box<ShapeHint>)>,
     /// How the pattern is put together, when the generator built it from
     /// shared contexts and a value of its own (see
     /// [`provider::RowParts`]): the engine then matches it in two steps.
@@ -319,6 +329,12 @@ impl RuleSet {
             .collect();
         set.add_tomls(&files)
             .expect("built-in rules are valid (checked by the test suite)");
+        let facts = facts::Facts::builtin();
+        for rule in &mut set.rules {
+            if rule.shape_hint.is_none() {
+                rule.shape_hint = facts.hint(&rule.id, &rule.pattern);
+            }
+        }
         set
     }
 

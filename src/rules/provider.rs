@@ -646,6 +646,9 @@ impl ProviderSpec {
             provider: Some(self.name.clone()),
             shape_hint: Some(ShapeHint {
                 max_len: max_len as u64,
+                exact_keywords: false,
+                boundary_before: false,
+                glued: None,
                 row: Some(std::sync::Arc::new(row)),
             }),
             looks_random,
