@@ -822,8 +822,8 @@ fn shadow(rule: &Rule, pattern: String) -> Rule {
         looks_random: rule.looks_random,
         overrides: vec![],
         rotate: None,
-        examples: vec![],
-        negative_examples: vec![],
+        examples: Default::default(),
+        negative_examples: Default::default(),
         origin: rule.origin.clone(),
     }
 }
@@ -1142,8 +1142,8 @@ mod tests {
             looks_random: false,
             overrides: vec![],
             rotate: None,
-            examples: vec![],
-            negative_examples: vec![],
+            examples: Default::default(),
+            negative_examples: Default::default(),
             origin: crate::error::Origin("t.toml".into()),
         };
         let c = compile_rule(&rule).unwrap();
@@ -1199,8 +1199,8 @@ mod tests {
                 looks_random: false,
                 overrides: vec![],
                 rotate: None,
-                examples: vec![],
-                negative_examples: vec![],
+                examples: Default::default(),
+                negative_examples: Default::default(),
                 origin: crate::error::Origin("f.toml".into()),
             };
             compile_rule(&rule).unwrap_err().to_string()

@@ -113,6 +113,88 @@ pub struct RuleSpec {
     pub negative_examples: Vec<String>,
 }
 
+/// A rule's examples (or negative examples): its templates (see
+/// [`template`]), expanded with seeds of the rule's id on first use, so a
+/// scan does not pay for the pack's 4,000 generated texts. Derefs to the
+/// expanded texts.
+#[derive(Debug, Clone, Default)]
+pub struct Examples {
+    templates: Vec<String>,
+    /// The rule id and the list's kind (`+`/`-`), which seed each text.
+    seed: Option<(Arc<str>, &'static [u8])>,
+    expanded: std::sync::OnceLock<Vec<Vec<u8>>>,
+}
+
+impl Examples {
+    fn new(id: Arc<str>, kind: &'static [u8], templates: Vec<String>) -> Examples {
+        Examples {
+            templates,
+            seed: Some((id, kind)),
+            expanded: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The expanded texts, or the first template that does not expand.
+    ///
+    /// # Errors
+    ///
+    /// [`RuleProblem::Example`] naming the template's index.
+    pub fn expand(&self) -> Result<&[Vec<u8>], RuleProblem> {
+        if let Some(done) = self.expanded.get() {
+            return Ok(done);
+        }
+        let (id, kind) = self
+            .seed
+            .as_ref()
+            .map_or((&b""[..], &b""[..]), |(id, kind)| (id.as_bytes(), *kind));
+        let texts = self
+            .templates
+            .iter()
+            .enumerate()
+            .map(|(index, t)| {
+                let seed = template::stable_seed(&[id, kind, &index.to_le_bytes()]);
+                template::expand(t, seed)
+                    .map(String::into_bytes)
+                    .map_err(|message| RuleProblem::Example { index, message })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(self.expanded.get_or_init(|| texts))
+    }
+}
+
+impl From<Vec<Vec<u8>>> for Examples {
+    /// Texts given as they are.
+    fn from(texts: Vec<Vec<u8>>) -> Examples {
+        Examples {
+            templates: vec![],
+            seed: None,
+            expanded: std::sync::OnceLock::from(texts),
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Examples {
+    type Item = &'a Vec<u8>;
+    type IntoIter = std::slice::Iter<'a, Vec<u8>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl std::ops::Deref for Examples {
+    type Target = [Vec<u8>];
+
+    /// # Panics
+    ///
+    /// If a template does not expand: only possible for the built-in
+    /// pack's, which the test suite expands whole.
+    fn deref(&self) -> &[Vec<u8>] {
+        self.expand()
+            .expect("built-in example templates expand (checked by the test suite)")
+    }
+}
+
 /// A pattern's shape as its generator states it (a provider row), or as
 /// the compiler found it when the pack was last checked ([`facts`], for a
 /// hand-written rule), so that compiling the pattern can wait until its
@@ -292,10 +374,10 @@ pub struct Rule {
     pub overrides: Vec<String>,
     /// Rotation guidance.
     pub rotate: Option<Rotation>,
-    /// Expanded positive examples.
-    pub examples: Vec<Vec<u8>>,
-    /// Expanded negative examples.
-    pub negative_examples: Vec<Vec<u8>>,
+    /// Positive examples (expanded templates).
+    pub examples: Examples,
+    /// Negative examples (expanded templates).
+    pub negative_examples: Examples,
     /// The file the rule came from.
     pub origin: Origin,
 }
@@ -485,24 +567,18 @@ impl RuleSet {
                     .map_err(|e| fail(RuleProblem::Validator(e)))?,
             ),
         };
-        let expand_all = |list: &[String], kind: &[u8]| -> Result<Vec<Vec<u8>>, RuleProblem> {
-            list.iter()
-                .enumerate()
-                .map(|(index, t)| {
-                    let seed =
-                        template::stable_seed(&[spec.id.as_bytes(), kind, &index.to_le_bytes()]);
-                    template::expand(t, seed)
-                        .map(String::into_bytes)
-                        .map_err(|message| RuleProblem::Example { index, message })
-                })
-                .collect()
-        };
         let pattern = context::expand_macros(&spec.pattern)
             .map_err(|e| fail(RuleProblem::Regex(e)))?
             .into_owned();
-        let examples = expand_all(&spec.examples, b"+").map_err(fail)?;
-        let negative_examples = expand_all(&spec.negative_examples, b"-").map_err(fail)?;
         let id: Arc<str> = Arc::from(spec.id.as_str());
+        let examples = Examples::new(id.clone(), b"+", spec.examples);
+        let negative_examples = Examples::new(id.clone(), b"-", spec.negative_examples);
+        // The built-in pack's templates are expanded on first use (the test
+        // suite expands them all); a user's are checked now.
+        if !origin.is_builtin() {
+            examples.expand().map_err(fail)?;
+            negative_examples.expand().map_err(fail)?;
+        }
         self.by_id.insert(id.clone(), self.rules.len());
         self.rules.push(Rule {
             id,
@@ -620,6 +696,31 @@ rotate = { text = "rotate it" }
         assert_eq!(r.priority, 50);
         assert_eq!(r.examples[0].len(), 13);
         assert_eq!(r.rotate.as_ref().unwrap().text, "rotate it");
+    }
+
+    #[test]
+    fn a_users_bad_template_is_an_error_at_load_and_the_packs_expand_on_use() {
+        let mut set = RuleSet::new();
+        let err = set
+            .add_toml(
+                origin(),
+                r#"
+[[rules]]
+id = "demo-key"
+name = "Demo"
+pattern = 'demo_[a-z]{4}'
+keywords = ["demo_"]
+examples = ["x demo_{{lower:4}} y"]
+negative_examples = ["demo_{{nope:4}}"]
+"#,
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("demo-key") && err.contains("nope"), "{err}");
+        let pack = RuleSet::builtin();
+        let rule = &pack.rules()[0];
+        assert!(rule.examples.expanded.get().is_none());
+        assert!(!rule.examples.is_empty() && rule.examples.expanded.get().is_some());
     }
 
     #[test]

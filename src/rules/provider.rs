@@ -708,27 +708,30 @@ impl ProviderSpec {
             .map(|p| format!("{{{{lit:{p}}}}}"))
             .unwrap_or_default();
         let value = |i: usize| format!("{prefix}{}", shapes[i % shapes.len()].template());
-        let contexts: [String; 8] = [
-            format!("{env}={}", value(0)),
-            format!("const config = {{ {camel}: \"{}\" }};", value(1)),
-            format!(
+        // Eight contexts; a row's examples are three of them, chosen by its
+        // id, so only those are formatted.
+        let context = |i: usize| match i {
+            0 => format!("{env}={}", value(0)),
+            1 => format!("const config = {{ {camel}: \"{}\" }};", value(1)),
+            2 => format!(
                 "curl -H \"X-{header}: {}\" https://api.example.net/v1/me",
                 value(2)
             ),
-            format!("{kw_snake}:{{{{nl}}}}  {kind_snake}: {}", value(0)),
-            format!("{{\"{snake}\": \"{}\", \"timeout\": 30}}", value(1)),
-            format!("export {env}='{}'", value(2)),
-            format!("GET /v2/items?{snake}={}&page=2", value(0)),
-            format!(
+            3 => format!("{kw_snake}:{{{{nl}}}}  {kind_snake}: {}", value(0)),
+            4 => format!("{{\"{snake}\": \"{}\", \"timeout\": 30}}", value(1)),
+            5 => format!("export {env}='{}'", value(2)),
+            6 => format!("GET /v2/items?{snake}={}&page=2", value(0)),
+            _ => format!(
                 "./deploy --{}-{} {}",
                 kw_snake.replace('_', "-"),
                 words.join("-"),
                 value(1)
             ),
-        ];
-        let start = self.id.bytes().map(usize::from).sum::<usize>() % contexts.len();
+        };
+        const CONTEXTS: usize = 8;
+        let start = self.id.bytes().map(usize::from).sum::<usize>() % CONTEXTS;
         let mut examples: Vec<String> = (0..3)
-            .map(|i| contexts[(start + i * 3) % contexts.len()].clone())
+            .map(|i| context((start + i * 3) % CONTEXTS))
             .collect();
         if bare {
             examples.push(format!("log: sent {} to the worker", value(0)));
