@@ -170,14 +170,24 @@ impl KeywordDfa {
         // those with outputs: every match id is then >= first_match, a power
         // of two, and every other id is below it, so "did any of these
         // states match" is `(a | b | c | d) >= first_match`.
-        let mut numbering: Vec<Option<usize>> = (0..states)
+        // Breadth-first within each part: the shallow states, where text
+        // spends most of its steps, share cache lines and pages.
+        let mut numbering: Vec<Option<usize>> = order
+            .iter()
+            .copied()
             .filter(|&s| outputs[s].is_empty())
             .map(Some)
             .collect();
         debug_assert_eq!(numbering[0], Some(0));
         numbering.resize(numbering.len().next_power_of_two(), None);
         let first_match_index = numbering.len();
-        numbering.extend((0..states).filter(|&s| !outputs[s].is_empty()).map(Some));
+        numbering.extend(
+            order
+                .iter()
+                .copied()
+                .filter(|&s| !outputs[s].is_empty())
+                .map(Some),
+        );
         let mut index_of = vec![0u32; states];
         for (new, old) in numbering.iter().enumerate() {
             if let Some(old) = old {
