@@ -53,8 +53,12 @@ pub(crate) struct KeywordDfa {
     pub(crate) max_len: usize,
 }
 
-/// How many segments [`KeywordDfa::find_all`] steps at once.
-pub(crate) const LANES: usize = 4;
+/// How many segments [`KeywordDfa::find_all`] steps at once. Each step
+/// waits on a load from a table of megabytes (4,000+ keywords), so more
+/// independent chains hide more latency, until the states spill out of
+/// registers: on the vendored tree, 8 lanes ran 7% faster than 4; 12 and 16
+/// were slower.
+pub(crate) const LANES: usize = 8;
 
 /// Below this many bytes per lane, one lane is as fast (the early start
 /// of each extra lane would cost more than the overlap saves).
@@ -282,20 +286,15 @@ impl KeywordDfa {
         // owned end so that a keyword ending there is seen whole.
         let lane_start = |l: usize| if l == 0 { 0 } else { l * seg - warm };
         let steps = seg; // lane 0 is the shortest
-        let at = [lane_start(0), lane_start(1), lane_start(2), lane_start(3)];
-        let (h0, h1, h2, h3) = (
-            &hay[at[0]..at[0] + steps],
-            &hay[at[1]..at[1] + steps],
-            &hay[at[2]..at[2] + steps],
-            &hay[at[3]..at[3] + steps],
-        );
+        let at: [usize; LANES] = std::array::from_fn(lane_start);
+        let lanes: [&[u8]; LANES] = std::array::from_fn(|l| &hay[at[l]..at[l] + steps]);
         let mut s = [Self::START; LANES];
         // Hits of lanes 1.. in lock-step, kept to report in order later.
         let mut later: [Vec<(u32, usize)>; LANES] = Default::default();
         let mut i = 0;
         while i < steps {
-            i = self.run_lanes([h0, h1, h2, h3], &mut s, i);
-            if i == steps && !self.is_match(s[0] | s[1] | s[2] | s[3]) {
+            i = self.run_lanes(lanes, &mut s, i);
+            if i == steps && !self.is_match(s.iter().fold(0, |a, &b| a | b)) {
                 break;
             }
             if self.is_match(s[0]) {
@@ -325,27 +324,25 @@ impl KeywordDfa {
     /// Steps the lanes in lock-step from offset `i` until some lane is in
     /// a match state or the lanes end; returns the offset after the last
     /// step. The hot loop of the prefilter: kept apart from any closure so
-    /// that its dozen values stay in registers.
+    /// that the lanes' states stay in registers.
     #[inline(never)]
     fn run_lanes(&self, lanes: [&[u8]; LANES], s: &mut [u32; LANES], mut i: usize) -> usize {
-        let [h0, h1, h2, h3] = lanes;
-        let n = h0.len();
+        let n = lanes[0].len();
         // Equal lengths let the compiler drop the bounds checks below.
-        let (h1, h2, h3) = (&h1[..n], &h2[..n], &h3[..n]);
+        let lanes: [&[u8]; LANES] = std::array::from_fn(|l| &lanes[l][..n]);
         // Word-sized states: no zero-extension per step.
-        let [mut s0, mut s1, mut s2, mut s3] = s.map(|s| s as usize);
+        let mut st: [usize; LANES] = s.map(|s| s as usize);
         let step = |s: usize, b: u8| self.step(s as u32, b) as usize;
         while i < n {
-            s0 = step(s0, h0[i]);
-            s1 = step(s1, h1[i]);
-            s2 = step(s2, h2[i]);
-            s3 = step(s3, h3[i]);
+            for l in 0..LANES {
+                st[l] = step(st[l], lanes[l][i]);
+            }
             i += 1;
-            if s0 | s1 | s2 | s3 >= self.first_match as usize {
+            if st.iter().fold(0, |a, &b| a | b) >= self.first_match as usize {
                 break;
             }
         }
-        *s = [s0, s1, s2, s3].map(|s| s as u32);
+        *s = st.map(|s| s as u32);
         i
     }
 
