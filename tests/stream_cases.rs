@@ -297,7 +297,10 @@ fn tricky_rules_have_the_intended_shapes() {
         .filter(|r| support::can_match_newline(&r.pattern))
         .map(|r| r.id.to_string())
         .collect();
-    assert_eq!(multi_line, ["tricky-pem", "tricky-password", "tricky-nl"]);
+    assert_eq!(
+        multi_line,
+        ["tricky-pem", "tricky-password", "tricky-nl", "tricky-block"]
+    );
     assert_eq!(
         support::subject_named("tricky[tricky-tiny]")
             .scanner
