@@ -54,6 +54,8 @@ pub(crate) struct LazyRegex {
     /// `None` once known to have no long counts (or never to be relaxed).
     relaxed: std::sync::OnceLock<Option<RelaxedRegex>>,
     relax: bool,
+    /// Searched only anchored, over short ranges ([`LazyRegex::anchored`]).
+    anchored_only: bool,
 }
 
 /// The regex of a pattern's [`Relaxed`] form.
@@ -81,6 +83,18 @@ impl LazyRegex {
             regex: std::sync::OnceLock::new(),
             relaxed: std::sync::OnceLock::new(),
             relax: false,
+            anchored_only: false,
+        }
+    }
+
+    /// A regex only ever searched anchored at a given start, over a short
+    /// range (a provider row's value): built without the lazy DFAs, and so
+    /// without the reverse NFA they need (half the build), searched by the
+    /// one-pass DFA, the bounded backtracker or the PikeVM.
+    pub(crate) fn anchored(pattern: &str) -> LazyRegex {
+        LazyRegex {
+            anchored_only: true,
+            ..LazyRegex::new(pattern)
         }
     }
 
@@ -103,7 +117,13 @@ impl LazyRegex {
     /// built-in pack is built whole by the test suite.
     pub fn get(&self) -> &Regex {
         self.regex.get_or_init(|| {
-            build_regex(&self.pattern).expect("pattern built when the scanner was checked")
+            let mut builder = regex_builder();
+            if self.anchored_only {
+                builder.configure(Regex::config().hybrid(false).dfa(false));
+            }
+            builder
+                .build(&self.pattern)
+                .expect("pattern built when the scanner was checked")
         })
     }
 

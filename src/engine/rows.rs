@@ -146,11 +146,11 @@ impl Contexts {
             .collect();
         RowMatcher {
             heads,
-            value: Arc::new(LazyRegex::new(&parts.value)),
+            value: Arc::new(LazyRegex::anchored(&parts.value)),
             bare: parts
                 .bare_start
                 .as_ref()
-                .map(|start| Arc::new(LazyRegex::new(&format!("{start}{}", parts.value)))),
+                .map(|start| Arc::new(LazyRegex::anchored(&format!("{start}{}", parts.value)))),
         }
     }
 }
