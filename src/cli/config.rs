@@ -173,6 +173,10 @@ impl Config {
                     output,
                     threads,
                 } = ProjectSetup::load(&cwd, &start, &a.project)?;
+                // Before the scanner is built: building it runs on rayon's
+                // global pool, which would otherwise start with one thread
+                // per core and ignore `--threads`.
+                init_thread_pool(threads);
                 let settings = &project.settings;
                 let archives = (!a.no_archives && settings.archives != Some(false)).then(|| {
                     let mut limits = Limits::default();
@@ -250,6 +254,7 @@ impl Config {
                     output,
                     threads,
                 } = ProjectSetup::load(&cwd, &a.repo, &a.project)?;
+                init_thread_pool(threads);
                 let settings = &project.settings;
                 Config::Git(GitConfig {
                     scanner: build_project_scanner(&cli.rules, settings)?
@@ -429,6 +434,15 @@ pub fn warn_refused(set: &KnownSecrets) {
 
 /// The scanner for a scan: the rules of the command line plus those the
 /// project's config file adds, less those it disables.
+/// Sizes rayon's global pool (`None`: one thread per core). The pool is
+/// built once per process; a later call, or one after anything ran on the
+/// pool, leaves it as it is.
+pub(crate) fn init_thread_pool(threads: Option<usize>) {
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build_global();
+}
+
 fn build_project_scanner(rules: &RuleArgs, settings: &Settings) -> Result<Scanner> {
     if settings.rule_files.is_empty()
         && settings.rules_toml.is_none()

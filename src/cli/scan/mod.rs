@@ -156,11 +156,10 @@ impl Reporting<'_> {
 pub fn run(c: ScanConfig) -> Result<Exit> {
     // One pool for the whole run: `--threads 1` is one scanning thread.
     // NOTE: the global pool, built once, since the library's parallel
-    // scans run on the current pool; it can fail only when some earlier
-    // code built it, and then that pool is used.
-    let _ = rayon::ThreadPoolBuilder::new()
-        .num_threads(c.threads.unwrap_or(0))
-        .build_global();
+    // scans run on the current pool. `Config::new` builds it before the
+    // scanner (whose compile runs on it); this covers configs made
+    // otherwise.
+    crate::cli::config::init_thread_pool(c.threads);
     let threads = rayon::current_num_threads();
     let mut outcomes = vec![];
     let mut files = vec![];
