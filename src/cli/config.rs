@@ -432,8 +432,6 @@ pub fn warn_refused(set: &KnownSecrets) {
     }
 }
 
-/// The scanner for a scan: the rules of the command line plus those the
-/// project's config file adds, less those it disables.
 /// Sizes rayon's global pool (`None`: one thread per core). The pool is
 /// built once per process; a later call, or one after anything ran on the
 /// pool, leaves it as it is.
@@ -443,6 +441,8 @@ pub(crate) fn init_thread_pool(threads: Option<usize>) {
         .build_global();
 }
 
+/// The scanner for a scan: the rules of the command line plus those the
+/// project's config file adds, less those it disables.
 fn build_project_scanner(rules: &RuleArgs, settings: &Settings) -> Result<Scanner> {
     if settings.rule_files.is_empty()
         && settings.rules_toml.is_none()

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use crate::engine::analysis::{
     always_contains, capture_names, has_relaxable_counts, lowered_prefixes, match_alphabet,
     parse_hir, prefix_strings, relax_counts, secret_group_min_len, starts_at_word_boundary,
-    syntax_config, ByteSet,
+    syntax_config, ByteSet, Relaxed,
 };
 use crate::engine::finding::Doubt;
 use crate::engine::prefilter::Prefilter;
@@ -53,9 +53,23 @@ pub(crate) struct LazyRegex {
     regex: std::sync::OnceLock<Regex>,
     /// `None` once known to have no long counts (or never to be relaxed).
     relaxed: std::sync::OnceLock<Option<RelaxedRegex>>,
-    relax: bool,
-    /// Searched only anchored, over short ranges ([`LazyRegex::anchored`]).
-    anchored_only: bool,
+    search: Search,
+}
+
+/// How a [`LazyRegex`] is searched, which decides what is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Search {
+    /// As written.
+    Whole,
+    /// Through the [`Relaxed`] form first ([`LazyRegex::relaxing`]).
+    Relaxed,
+    /// Only anchored, over short ranges ([`LazyRegex::anchored`]).
+    Anchored,
+}
+
+/// The [`Relaxed`] form of `pattern`, if it has long counts.
+fn relaxed_form(pattern: &str) -> Option<Relaxed> {
+    parse_hir(pattern).ok().and_then(|hir| relax_counts(&hir))
 }
 
 /// The regex of a pattern's [`Relaxed`] form.
@@ -82,8 +96,7 @@ impl LazyRegex {
             pattern: pattern.to_string(),
             regex: std::sync::OnceLock::new(),
             relaxed: std::sync::OnceLock::new(),
-            relax: false,
-            anchored_only: false,
+            search: Search::Whole,
         }
     }
 
@@ -93,7 +106,7 @@ impl LazyRegex {
     /// one-pass DFA, the bounded backtracker or the PikeVM.
     pub(crate) fn anchored(pattern: &str) -> LazyRegex {
         LazyRegex {
-            anchored_only: true,
+            search: Search::Anchored,
             ..LazyRegex::new(pattern)
         }
     }
@@ -101,7 +114,7 @@ impl LazyRegex {
     /// A rule's regex: searched through its relaxed form where it has one.
     pub(crate) fn relaxing(pattern: &str) -> LazyRegex {
         LazyRegex {
-            relax: true,
+            search: Search::Relaxed,
             ..LazyRegex::new(pattern)
         }
     }
@@ -118,7 +131,7 @@ impl LazyRegex {
     pub fn get(&self) -> &Regex {
         self.regex.get_or_init(|| {
             let mut builder = regex_builder();
-            if self.anchored_only {
+            if self.search == Search::Anchored {
                 builder.configure(Regex::config().hybrid(false).dfa(false));
             }
             builder
@@ -128,13 +141,12 @@ impl LazyRegex {
     }
 
     fn relaxed(&self) -> Option<&RelaxedRegex> {
-        if !self.relax {
+        if self.search != Search::Relaxed {
             return None;
         }
         self.relaxed
             .get_or_init(|| {
-                let hir = parse_hir(&self.pattern).expect("pattern parsed when compiled");
-                let relaxed = relax_counts(&hir)?;
+                let relaxed = relaxed_form(&self.pattern)?;
                 // Smaller than the exact regex, which the scanner's checks
                 // built (or proved small enough to build).
                 let regex = regex_builder()
@@ -250,11 +262,7 @@ impl LazyProbe {
     }
 
     fn build(&self) -> Result<hybrid::dfa::DFA, String> {
-        let relaxed = self
-            .relax
-            .then(|| parse_hir(&self.pattern).ok().and_then(|h| relax_counts(&h)))
-            .flatten();
-        match relaxed {
+        match self.relax.then(|| relaxed_form(&self.pattern)).flatten() {
             Some(relaxed) => {
                 let nfa = regex_automata::nfa::thompson::Compiler::new()
                     .configure(

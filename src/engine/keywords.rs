@@ -295,12 +295,30 @@ impl KeywordDfa {
         }
     }
 
-    /// One transition.
-    #[inline(always)]
-    fn step(&self, state: u32, byte: u8) -> u32 {
+    /// Steps from `state` through `bytes`, calling `on_match(i, state)`
+    /// after each byte `bytes[i]` that ends in a match state; returns the
+    /// last state. The table's width is dispatched on once, not per byte.
+    #[inline]
+    fn walk(&self, state: u32, bytes: &[u8], mut on_match: impl FnMut(usize, u32)) -> u32 {
+        fn go<T: StateIndex>(
+            dfa: &KeywordDfa,
+            table: &[T],
+            state: u32,
+            bytes: &[u8],
+            on_match: &mut impl FnMut(usize, u32),
+        ) -> u32 {
+            let mut state = state as usize;
+            for (i, &b) in bytes.iter().enumerate() {
+                state = dfa.step_in(table, state, b);
+                if dfa.is_match(state as u32) {
+                    on_match(i, state as u32);
+                }
+            }
+            state as u32
+        }
         match &self.next {
-            Transitions::Narrow(t) => self.step_in(t, state as usize, byte) as u32,
-            Transitions::Wide(t) => self.step_in(t, state as usize, byte) as u32,
+            Transitions::Narrow(t) => go(self, t, state, bytes, &mut on_match),
+            Transitions::Wide(t) => go(self, t, state, bytes, &mut on_match),
         }
     }
 
@@ -427,32 +445,27 @@ impl KeywordDfa {
         &self,
         hay: &[u8],
         from: usize,
-        mut state: u32,
+        state: u32,
         owned_after: usize,
         on_match: &mut impl FnMut(u32, usize),
     ) {
-        for (i, &b) in hay[from..].iter().enumerate() {
-            state = self.step(state, b);
+        self.walk(state, &hay[from..], |i, state| {
             let end = from + i + 1;
-            if self.is_match(state) && end > owned_after {
+            if end > owned_after {
                 on_match(state, end);
             }
-        }
+        });
     }
 
     /// Steps through `bytes` from `state`, calling `on_match(pattern,
     /// index one past its last byte in bytes)` for every keyword ending in
     /// them, and returns the new state.
-    pub fn feed(&self, mut state: u32, bytes: &[u8], mut on_match: impl FnMut(u32, usize)) -> u32 {
-        for (i, &b) in bytes.iter().enumerate() {
-            state = self.step(state, b);
-            if self.is_match(state) {
-                for &p in self.outputs(state) {
-                    on_match(p, i + 1);
-                }
+    pub fn feed(&self, state: u32, bytes: &[u8], mut on_match: impl FnMut(u32, usize)) -> u32 {
+        self.walk(state, bytes, |i, state| {
+            for &p in self.outputs(state) {
+                on_match(p, i + 1);
             }
-        }
-        state
+        })
     }
 
     /// The length of the trailing partial keyword in `state`.

@@ -675,12 +675,7 @@ mod tests {
         Origin("test.toml".into())
     }
 
-    #[test]
-    fn parses_a_rule_file() {
-        let mut set = RuleSet::new();
-        set.add_toml(
-            origin(),
-            r#"
+    const DEMO: &str = r#"
 [[rules]]
 id = "demo-key"
 name = "Demo"
@@ -689,9 +684,12 @@ keywords = ["demo_"]
 examples = ["x demo_{{lower:4}} y"]
 negative_examples = ["demo_12"]
 rotate = { text = "rotate it" }
-"#,
-        )
-        .unwrap();
+"#;
+
+    #[test]
+    fn parses_a_rule_file() {
+        let mut set = RuleSet::new();
+        set.add_toml(origin(), DEMO).unwrap();
         let r = set.get("demo-key").unwrap();
         assert_eq!(r.priority, 50);
         assert_eq!(r.examples[0].len(), 13);
@@ -702,18 +700,7 @@ rotate = { text = "rotate it" }
     fn a_users_bad_template_is_an_error_at_load_and_the_packs_expand_on_use() {
         let mut set = RuleSet::new();
         let err = set
-            .add_toml(
-                origin(),
-                r#"
-[[rules]]
-id = "demo-key"
-name = "Demo"
-pattern = 'demo_[a-z]{4}'
-keywords = ["demo_"]
-examples = ["x demo_{{lower:4}} y"]
-negative_examples = ["demo_{{nope:4}}"]
-"#,
-            )
+            .add_toml(origin(), &DEMO.replace("demo_12", "demo_{{nope:4}}"))
             .unwrap_err()
             .to_string();
         assert!(err.contains("demo-key") && err.contains("nope"), "{err}");
